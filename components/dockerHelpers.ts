@@ -1,0 +1,64 @@
+// Pieces every service component builds its containers from.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { stackLabels } from "../lib/naming";
+
+/** Where a service's ports are published and which Docker objects it is named and labelled after. */
+export interface Placement {
+    project: string;
+    stack: string;
+    networkName: pulumi.Input<string>;
+    bindAddress: string;
+    /** false: Docker assigns host ports; the real ones are read back from the container. */
+    fixedHostPorts: boolean;
+    retainVolumesOnDestroy: boolean;
+}
+
+export function publishedPort(p: Placement, internal: number, hostPort: number): docker.types.input.ContainerPort {
+    return p.fixedHostPorts ? { internal, external: hostPort, ip: p.bindAddress } : { internal, ip: p.bindAddress };
+}
+
+/** The host port Docker published for `internal`, as the daemon reports it. */
+export function hostPortOf(container: docker.Container, internal: number): pulumi.Output<number> {
+    return container.ports.apply((ports) => {
+        const external = ports?.find((port) => port.internal === internal)?.external;
+        if (external === undefined) throw new Error(`container publishes no host port for ${internal}`);
+        return external;
+    });
+}
+
+/** The address the host reaches a published port on (0.0.0.0 is not dialable). */
+export function hostAddress(p: Placement): string {
+    return p.bindAddress === "0.0.0.0" ? "127.0.0.1" : p.bindAddress;
+}
+
+export function labels(p: Placement, role: string): docker.types.input.ContainerLabel[] {
+    return [...stackLabels(p.project, p.stack), { label: "cdc-test-infra.role", value: role }];
+}
+
+/** Settings every container of the stack shares. */
+export function containerBase(p: Placement, role: string, alias: string, memoryMb: number) {
+    return {
+        networksAdvanced: [{ name: p.networkName, aliases: [alias] }],
+        labels: labels(p, role),
+        memory: memoryMb,
+        // Equal to memory: no swap, so a memory-starved service fails visibly instead of crawling.
+        memorySwap: memoryMb,
+        restart: "unless-stopped",
+        // The gates judge readiness; `wait` would only see Docker's own healthcheck.
+        mustRun: true,
+        logOpts: { "max-size": "10m", "max-file": "3" },
+    } satisfies Partial<docker.ContainerArgs>;
+}
+
+/** Fixed container names clash on replace unless the old one goes first. */
+export const REPLACE_FIXED_NAME: pulumi.CustomResourceOptions = { deleteBeforeReplace: true };
+
+export function pulledImage(name: string, reference: string, parent: pulumi.Resource): docker.RemoteImage {
+    // keepLocally: other stacks on the same daemon may use the same image.
+    return new docker.RemoteImage(name, { name: reference, keepLocally: true }, { parent });
+}
+
+export function dataVolume(name: string, p: Placement, dockerVolumeName: string, role: string, parent: pulumi.Resource): docker.Volume {
+    return new docker.Volume(name, { name: dockerVolumeName, labels: labels(p, role) }, { parent, retainOnDelete: p.retainVolumesOnDestroy });
+}

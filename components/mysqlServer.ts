@@ -1,0 +1,89 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as fs from "fs";
+import { binlogFlags, cdcInitSql, MYSQL, MYSQL_CNF_FILE, rootPasswordEnv } from "../lib/mysql";
+import { dockerName } from "../lib/naming";
+import { PROBE_SECRET_ENV } from "../lib/probes";
+import type { MysqlFlavor } from "../lib/settings";
+import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, REPLACE_FIXED_NAME, type Placement } from "./dockerHelpers";
+import { ReadinessGate } from "./readinessGate";
+
+export interface MysqlServerArgs {
+    placement: Placement;
+    flavor: MysqlFlavor;
+    image: string;
+    hostPort: number;
+    memoryMb: number;
+    serverId: number;
+    binlogRetentionHours: number;
+    database: string;
+    cdcUser: string;
+    /** From secret config; generated (and kept in state) when absent. */
+    rootPassword?: pulumi.Input<string>;
+    cdcPassword?: pulumi.Input<string>;
+    readiness: { timeoutSeconds: number; intervalMs: number };
+}
+
+/** Passwords safe in SQL, shell and URLs; stored in state, so stable across updates. */
+function generatedPassword(name: string, parent: pulumi.Resource): pulumi.Output<string> {
+    return new random.RandomPassword(name, { length: 24, special: false }, { parent }).result;
+}
+
+/** MySQL (or MariaDB) with the binlog Debezium needs, a test database and a CDC user. */
+export class MysqlServer extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+    public readonly dataVolume: docker.Volume;
+    public readonly host: pulumi.Output<string>;
+    public readonly port: pulumi.Output<number>;
+    public readonly database: pulumi.Output<string>;
+    public readonly cdcUser: pulumi.Output<string>;
+    public readonly cdcPassword: pulumi.Output<string>;
+    public readonly rootPassword: pulumi.Output<string>;
+    public readonly gate: ReadinessGate;
+
+    constructor(name: string, args: MysqlServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cdc:infra:MysqlServer", name, {}, opts);
+        const p = args.placement;
+        const rootPassword = pulumi.secret(args.rootPassword ?? generatedPassword(`${name}-root-password`, this));
+        const cdcPassword = pulumi.secret(args.cdcPassword ?? generatedPassword(`${name}-cdc-password`, this));
+        const image = pulledImage(`${name}-image`, args.image, this);
+        this.dataVolume = dataVolume(`${name}-data`, p, dockerName(p.project, p.stack, "mysql-data"), "mysql", this);
+        const initSql = cdcPassword.apply((password) => cdcInitSql({ database: args.database, user: args.cdcUser, password }));
+        this.container = new docker.Container(`${name}-server`, {
+            ...containerBase(p, "mysql", MYSQL.alias, args.memoryMb),
+            name: dockerName(p.project, p.stack, "mysql"),
+            image: image.imageId,
+            command: binlogFlags(args.flavor, { serverId: args.serverId, retentionHours: args.binlogRetentionHours }),
+            // The root password comes from a file: an env var would show in `docker inspect`.
+            envs: rootPasswordEnv(args.flavor),
+            uploads: [
+                { file: MYSQL.confFile, content: fs.readFileSync(MYSQL_CNF_FILE, "utf8"), permissions: "0444" },
+                { file: MYSQL.rootPasswordFile, content: rootPassword, permissions: "0444" },
+                { file: MYSQL.initFile, content: initSql, permissions: "0444" },
+            ],
+            volumes: [{ volumeName: this.dataVolume.name, containerPath: MYSQL.dataDir }],
+            ports: [publishedPort(p, MYSQL.port, args.hostPort)],
+            // A clean shutdown flushes InnoDB and the binlog.
+            destroyGraceSeconds: 60,
+        }, { parent: this, ...REPLACE_FIXED_NAME });
+
+        const host = hostAddress(p);
+        const port = hostPortOf(this.container, MYSQL.port);
+        this.gate = new ReadinessGate(`${name}-ready`, {
+            request: port.apply((hostPort) => ({ service: "mysql" as const, host, port: hostPort, flavor: args.flavor, cdcUser: args.cdcUser })),
+            timing: args.readiness,
+            containerNames: [this.container.name],
+            triggers: [this.container.id],
+            secretEnv: { [PROBE_SECRET_ENV.mysqlRootPassword]: rootPassword, [PROBE_SECRET_ENV.mysqlCdcPassword]: cdcPassword },
+            dependsOn: [this.container],
+        }, { parent: this });
+        this.host = this.gate.gate(host);
+        this.port = this.gate.gate(port);
+        this.database = this.gate.gate(args.database);
+        this.cdcUser = this.gate.gate(args.cdcUser);
+        this.cdcPassword = this.gate.gate(cdcPassword);
+        this.rootPassword = rootPassword;
+        this.registerOutputs({ host: this.host, port: this.port, database: this.database, cdcUser: this.cdcUser });
+    }
+}

@@ -1,0 +1,51 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT_ROOT, probeArgv, probeShellCommand, type ProbeRequest, type ProbeTiming } from "../lib/probes";
+
+export interface ReadinessGateArgs {
+    /** What to probe; Outputs so host ports read back from containers can be used. */
+    request: pulumi.Input<ProbeRequest>;
+    timing: Omit<ProbeTiming, "containers">;
+    containerNames: pulumi.Input<string>[];
+    /** Re-run the probe when any of these change (container ids: a replaced container is probed again). */
+    triggers: pulumi.Input<string>[];
+    /** Secrets for the probe, passed as environment variables. */
+    secretEnv?: Record<string, pulumi.Input<string>>;
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Runs the project's probe from the host against a service's published ports, and fails
+ * the update when the service does not become ready in time.
+ */
+export class ReadinessGate extends pulumi.ComponentResource {
+    /** The probe's verdict line; known only once the service is ready. */
+    public readonly verdict: pulumi.Output<string>;
+
+    constructor(name: string, args: ReadinessGateArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cdc:infra:ReadinessGate", name, {}, opts);
+        const hasSecrets = args.secretEnv !== undefined && Object.keys(args.secretEnv).length > 0;
+        const create = pulumi.all([args.request, pulumi.all(args.containerNames)]).apply(([request, containers]) =>
+            probeShellCommand(probeArgv(request, { ...args.timing, containers })));
+        const probe = new command.local.Command(`${name}-probe`, {
+            create,
+            dir: PROJECT_ROOT,
+            environment: args.secretEnv,
+            triggers: args.triggers,
+            // The probe never prints secrets, but a gate with secrets logs nothing and keeps its output secret.
+            logging: hasSecrets ? "none" : "stdoutAndStderr",
+        }, {
+            parent: this,
+            dependsOn: args.dependsOn,
+            additionalSecretOutputs: hasSecrets ? ["stdout", "stderr"] : [],
+        });
+        this.verdict = probe.stdout;
+        this.registerOutputs({ verdict: this.verdict });
+    }
+
+    /** `value`, released only after the gate has passed. */
+    public gate<T>(value: pulumi.Input<T>): pulumi.Output<T> {
+        // The verdict holds no secret; unsecret it so `value` stays as secret as it was, no more.
+        return pulumi.all([pulumi.unsecret(this.verdict), value]).apply(([, v]) => v as T);
+    }
+}

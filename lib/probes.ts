@@ -1,0 +1,112 @@
+// Probe definitions: what each readiness gate asks, as data shared by the components
+// (which build the command line), the probe program (which parses it) and the tests.
+import * as path from "path";
+import { parseArgs } from "util";
+import { MYSQL_FLAVORS, type MysqlFlavor } from "./settings";
+
+export type ProbeRequest =
+    | { service: "spark"; url: string; expectedWorkers: number }
+    | { service: "alertmanager"; url: string; routeReceiver: string }
+    | { service: "mysql"; host: string; port: number; flavor: MysqlFlavor; cdcUser: string };
+
+export type ProbeService = ProbeRequest["service"];
+export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql"];
+
+export interface ProbeTiming {
+    timeoutSeconds: number;
+    intervalMs: number;
+    /** Containers whose last log lines are shown when the probe gives up. */
+    containers: string[];
+}
+
+/** Secrets reach the probe through these variables, never through its arguments. */
+export const PROBE_SECRET_ENV = {
+    mysqlRootPassword: "PROBE_MYSQL_ROOT_PASSWORD",
+    mysqlCdcPassword: "PROBE_MYSQL_CDC_PASSWORD",
+} as const;
+
+/** The compiled probe program, relative to the project root (built by `npm run build`). */
+export const PROBE_PROGRAM = path.join("dist", "probe", "cli.js");
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] {
+    const args: string[] = [request.service];
+    switch (request.service) {
+        case "spark":
+            args.push("--url", request.url, "--workers", String(request.expectedWorkers));
+            break;
+        case "alertmanager":
+            args.push("--url", request.url, "--route-receiver", request.routeReceiver);
+            break;
+        case "mysql":
+            args.push("--host", request.host, "--port", String(request.port), "--flavor", request.flavor,
+                "--cdc-user", request.cdcUser);
+            break;
+    }
+    args.push("--timeout", String(timing.timeoutSeconds), "--interval", String(timing.intervalMs));
+    for (const c of timing.containers) args.push("--container", c);
+    return args;
+}
+
+const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+function shellQuote(word: string): string {
+    return SAFE_WORD.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The gate's shell command: runs from the project root (the gate's `dir`). */
+export function probeShellCommand(argv: string[]): string {
+    return ["node", PROBE_PROGRAM, ...argv].map(shellQuote).join(" ");
+}
+
+export class ProbeUsageError extends Error {}
+
+function requireInt(name: string, value: string | undefined, min: number, max: number): number {
+    if (value === undefined || !/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+        throw new ProbeUsageError(`--${name} ${value === undefined ? "is missing" : JSON.stringify(value) + " is invalid"}: expected an integer from ${min} to ${max}`);
+    }
+    return Number(value);
+}
+function requireText(name: string, value: string | undefined): string {
+    if (!value) throw new ProbeUsageError(`--${name} is missing`);
+    return value;
+}
+
+export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing: ProbeTiming } {
+    const [service, ...rest] = argv;
+    if (!PROBE_SERVICES.includes(service as ProbeService)) {
+        throw new ProbeUsageError(`first argument ${JSON.stringify(service ?? "")}: expected one of ${PROBE_SERVICES.join(", ")}`);
+    }
+    const { values: v } = parseArgs({
+        args: rest,
+        strict: true,
+        options: {
+            url: { type: "string" }, workers: { type: "string" }, "route-receiver": { type: "string" },
+            host: { type: "string" }, port: { type: "string" }, flavor: { type: "string" }, "cdc-user": { type: "string" },
+            timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
+        },
+    });
+    const timing: ProbeTiming = {
+        timeoutSeconds: requireInt("timeout", v.timeout, 1, 86400),
+        intervalMs: requireInt("interval", v.interval, 1, 600000),
+        containers: v.container ?? [],
+    };
+    let request: ProbeRequest;
+    switch (service as ProbeService) {
+        case "spark":
+            request = { service: "spark", url: requireText("url", v.url), expectedWorkers: requireInt("workers", v.workers, 0, 1000) };
+            break;
+        case "alertmanager":
+            request = { service: "alertmanager", url: requireText("url", v.url), routeReceiver: requireText("route-receiver", v["route-receiver"]) };
+            break;
+        case "mysql": {
+            const flavor = requireText("flavor", v.flavor);
+            if (!MYSQL_FLAVORS.includes(flavor as MysqlFlavor)) throw new ProbeUsageError(`--flavor ${JSON.stringify(flavor)}: expected one of ${MYSQL_FLAVORS.join(", ")}`);
+            request = {
+                service: "mysql", host: requireText("host", v.host), port: requireInt("port", v.port, 1, 65535),
+                flavor: flavor as MysqlFlavor, cdcUser: requireText("cdc-user", v["cdc-user"]),
+            };
+            break;
+        }
+    }
+    return { request, timing };
+}

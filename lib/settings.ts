@@ -1,0 +1,294 @@
+// The stack's settings: one schema, one parser, one typed result.
+// Pulumi.yaml's `config:` block is checked against SETTINGS_SCHEMA by a unit test,
+// so the defaults and descriptions written there cannot drift from the ones used here.
+
+export const MYSQL_FLAVORS = ["mysql", "mariadb"] as const;
+export type MysqlFlavor = (typeof MYSQL_FLAVORS)[number];
+
+export type EnvironmentKind = "persistent" | "ephemeral";
+/** Stacks named like this are throwaway per-pull-request environments unless configured otherwise. */
+export const EPHEMERAL_STACK_NAME = /^pr-\d+$/;
+
+interface IntegerSetting {
+    type: "integer";
+    default: number;
+    min: number;
+    max: number;
+    description: string;
+}
+interface StringSetting {
+    type: "string";
+    default: string;
+    description: string;
+    /** Values allowed; absent means any non-empty string matching `pattern`. */
+    oneOf?: readonly string[];
+    pattern?: RegExp;
+    patternHelp?: string;
+    /** Empty allowed: the parser then falls back to a derived value. */
+    optional?: boolean;
+}
+interface BooleanSetting {
+    type: "boolean";
+    default: boolean;
+    description: string;
+}
+export type SettingSpec = IntegerSetting | StringSetting | BooleanSetting;
+
+const port = (value: number, description: string): IntegerSetting => ({
+    type: "integer",
+    default: value,
+    min: 1,
+    max: 65535,
+    description,
+});
+const memoryMb = (value: number, description: string): IntegerSetting => ({
+    type: "integer",
+    default: value,
+    min: 64,
+    max: 65536,
+    description: `${description} (MiB, 64-65536)`,
+});
+const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\/:-]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+const image = (value: string, description: string): StringSetting => ({
+    type: "string",
+    default: value,
+    description,
+    pattern: IMAGE_REFERENCE,
+    patternHelp: "an image reference with an explicit tag or digest, e.g. mysql:8.4",
+});
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+
+export const SETTINGS_SCHEMA = {
+    bindAddress: {
+        type: "string",
+        default: "127.0.0.1",
+        description: "Host address every published port binds to; 0.0.0.0 exposes the services to the network",
+        pattern: IPV4,
+        patternHelp: "an IPv4 address such as 127.0.0.1",
+    },
+    environment: {
+        type: "string",
+        default: "auto",
+        description: "persistent: fixed host ports, data volumes kept on destroy; ephemeral: Docker-assigned host ports, everything removed on destroy; auto: ephemeral for stacks named pr-<N>, else persistent",
+        oneOf: ["auto", "persistent", "ephemeral"],
+    },
+    retainVolumesOnDestroy: {
+        type: "string",
+        default: "auto",
+        description: "Keep the named data volumes when the stack is destroyed; auto: yes for persistent, no for ephemeral environments",
+        oneOf: ["auto", "true", "false"],
+    },
+    sparkImage: image("apache/spark:3.5.8", "Spark image (3.5.x, matching the delta-spark coordinates in configs/spark)"),
+    sparkWorkers: {
+        type: "integer",
+        default: 1,
+        min: 0,
+        max: 16,
+        description: "Number of Spark worker containers (0 runs a master alone, which runs no job)",
+    },
+    sparkWorkerCores: {
+        type: "integer",
+        default: 1,
+        min: 1,
+        max: 64,
+        description: "Cores each Spark worker offers to executors",
+    },
+    sparkWorkerMemoryMb: memoryMb(2048, "Memory each Spark worker offers to executors; its container gets this plus JVM overhead"),
+    sparkMasterMemoryMb: memoryMb(1024, "Memory limit of the Spark master container"),
+    sparkMasterPort: port(7077, "Host port of the Spark master RPC endpoint (spark://)"),
+    sparkUiPort: port(8080, "Host port of the Spark master web UI and /json/ status"),
+    alertmanagerImage: image("prom/alertmanager:v0.28.1", "AlertManager image (v0.27 or newer: API v2 only)"),
+    alertmanagerPort: port(9093, "Host port of the AlertManager UI and API"),
+    alertmanagerMemoryMb: memoryMb(256, "Memory limit of the AlertManager container"),
+    mysqlFlavor: {
+        type: "string",
+        default: "mysql",
+        description: "Database server flavor; selects the binlog flags (MariaDB has no GTID mode variables)",
+        oneOf: MYSQL_FLAVORS,
+    },
+    mysqlImage: {
+        ...image("", "Database image; empty picks mysql:8.4 or mariadb:11.4 by flavor"),
+        optional: true,
+    },
+    mysqlPort: port(3306, "Host port of the MySQL server"),
+    mysqlMemoryMb: memoryMb(1024, "Memory limit of the MySQL container"),
+    mysqlServerId: {
+        type: "integer",
+        default: 184054,
+        min: 1,
+        max: 4294967295,
+        description: "Binlog server_id; unique among servers a Debezium connector sees",
+    },
+    mysqlBinlogRetentionHours: {
+        type: "integer",
+        default: 168,
+        min: 1,
+        max: 8760,
+        description: "How long binary logs are kept (binlog_expire_logs_seconds)",
+    },
+    mysqlDatabase: {
+        type: "string",
+        default: "cdc_test",
+        description: "Test database created for the pipeline",
+        pattern: SQL_IDENTIFIER,
+        patternHelp: "letters, digits and _, starting with a letter or _, at most 32 characters",
+    },
+    mysqlCdcUser: {
+        type: "string",
+        default: "cdc",
+        description: "User with Debezium's grants (SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT)",
+        pattern: SQL_IDENTIFIER,
+        patternHelp: "letters, digits and _, starting with a letter or _, at most 32 characters",
+    },
+    readinessTimeoutSeconds: {
+        type: "integer",
+        default: 300,
+        min: 5,
+        max: 3600,
+        description: "How long each readiness gate waits for its service before failing the update",
+    },
+    readinessIntervalMs: {
+        type: "integer",
+        default: 250,
+        min: 10,
+        max: 60000,
+        description: "Pause between readiness probe attempts",
+    },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingKey = keyof typeof SETTINGS_SCHEMA;
+/** Secret settings: set with `pulumi config set --secret`; generated when absent. */
+export const SECRET_KEYS = ["mysqlRootPassword", "mysqlCdcPassword"] as const;
+
+export const DEFAULT_MYSQL_IMAGES: Record<MysqlFlavor, string> = {
+    mysql: "mysql:8.4",
+    mariadb: "mariadb:11.4",
+};
+
+export interface Settings {
+    project: string;
+    stack: string;
+    bindAddress: string;
+    environment: EnvironmentKind;
+    /** false: Docker assigns every published host port (ephemeral environments). */
+    fixedHostPorts: boolean;
+    retainVolumesOnDestroy: boolean;
+    spark: {
+        image: string;
+        workers: number;
+        workerCores: number;
+        workerMemoryMb: number;
+        masterMemoryMb: number;
+        masterPort: number;
+        uiPort: number;
+    };
+    alertmanager: { image: string; port: number; memoryMb: number };
+    mysql: {
+        flavor: MysqlFlavor;
+        image: string;
+        port: number;
+        memoryMb: number;
+        serverId: number;
+        binlogRetentionHours: number;
+        database: string;
+        cdcUser: string;
+    };
+    readiness: { timeoutSeconds: number; intervalMs: number };
+}
+
+export class SettingsError extends Error {
+    constructor(public readonly problems: string[]) {
+        super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+            problems.map((p) => `  - ${p}`).join("\n"));
+        this.name = "SettingsError";
+    }
+}
+
+// Docker object names carry project and stack; Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]*.
+const DOCKER_NAME_PART = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+type Raw = Partial<Record<string, string | undefined>>;
+type Parsed = { [K in SettingKey]: (typeof SETTINGS_SCHEMA)[K]["default"] extends number ? number
+    : (typeof SETTINGS_SCHEMA)[K]["default"] extends boolean ? boolean : string };
+
+function parseOne(key: SettingKey, spec: SettingSpec, raw: string | undefined, problems: string[]): unknown {
+    const value = raw === undefined ? undefined : raw.trim();
+    if (value === undefined || (value === "" && spec.type !== "string")) return spec.default;
+    const bad = (allowed: string) => {
+        problems.push(`${key} = ${JSON.stringify(raw)}: expected ${allowed}`);
+        return spec.default;
+    };
+    switch (spec.type) {
+        case "integer": {
+            const allowed = `an integer from ${spec.min} to ${spec.max}`;
+            if (!/^-?\d+$/.test(value)) return bad(allowed);
+            const n = Number(value);
+            return n < spec.min || n > spec.max ? bad(allowed) : n;
+        }
+        case "boolean":
+            if (value === "true" || value === "false") return value === "true";
+            return bad("true or false");
+        case "string":
+            if (value === "") return spec.optional ? "" : bad(spec.oneOf ? `one of ${spec.oneOf.join(", ")}` : `a non-empty value: ${spec.patternHelp ?? "text"}`);
+            if (spec.oneOf && !spec.oneOf.includes(value)) return bad(`one of ${spec.oneOf.join(", ")}`);
+            if (spec.pattern && !spec.pattern.test(value)) return bad(spec.patternHelp ?? `a value matching ${spec.pattern}`);
+            if (spec.pattern === IMAGE_REFERENCE && value.endsWith(":latest")) return bad(`${spec.patternHelp}; "latest" is not a pin`);
+            return value;
+    }
+}
+
+/**
+ * Validates raw config strings (keys without the project prefix) into Settings.
+ * Every problem is collected, so one run reports all bad keys at once.
+ */
+export function parseSettings(raw: Raw, project: string, stack: string): Settings {
+    const problems: string[] = [];
+    for (const [label, value] of [["project name", project], ["stack name", stack]] as const) {
+        if (!DOCKER_NAME_PART.test(value)) problems.push(`${label} ${JSON.stringify(value)}: expected letters, digits, _, . or -, starting with a letter or digit (it is part of every Docker object name)`);
+    }
+    const known = new Set<string>([...Object.keys(SETTINGS_SCHEMA), ...SECRET_KEYS]);
+    for (const key of Object.keys(raw)) {
+        if (!known.has(key)) problems.push(`${key}: unknown setting; known settings are ${[...known].sort().join(", ")}`);
+    }
+    const v = {} as Record<SettingKey, unknown>;
+    for (const key of Object.keys(SETTINGS_SCHEMA) as SettingKey[]) {
+        v[key] = parseOne(key, SETTINGS_SCHEMA[key], raw[key], problems);
+    }
+    const p = v as Parsed;
+    if (problems.length > 0) throw new SettingsError(problems);
+    const flavor = p.mysqlFlavor as MysqlFlavor;
+    const environment: EnvironmentKind = p.environment === "auto"
+        ? (EPHEMERAL_STACK_NAME.test(stack) ? "ephemeral" : "persistent")
+        : p.environment as EnvironmentKind;
+    return {
+        project,
+        stack,
+        bindAddress: p.bindAddress,
+        environment,
+        fixedHostPorts: environment === "persistent",
+        retainVolumesOnDestroy: p.retainVolumesOnDestroy === "auto" ? environment === "persistent" : p.retainVolumesOnDestroy === "true",
+        spark: {
+            image: p.sparkImage,
+            workers: p.sparkWorkers,
+            workerCores: p.sparkWorkerCores,
+            workerMemoryMb: p.sparkWorkerMemoryMb,
+            masterMemoryMb: p.sparkMasterMemoryMb,
+            masterPort: p.sparkMasterPort,
+            uiPort: p.sparkUiPort,
+        },
+        alertmanager: { image: p.alertmanagerImage, port: p.alertmanagerPort, memoryMb: p.alertmanagerMemoryMb },
+        mysql: {
+            flavor,
+            image: p.mysqlImage || DEFAULT_MYSQL_IMAGES[flavor],
+            port: p.mysqlPort,
+            memoryMb: p.mysqlMemoryMb,
+            serverId: p.mysqlServerId,
+            binlogRetentionHours: p.mysqlBinlogRetentionHours,
+            database: p.mysqlDatabase,
+            cdcUser: p.mysqlCdcUser,
+        },
+        readiness: { timeoutSeconds: p.readinessTimeoutSeconds, intervalMs: p.readinessIntervalMs },
+    };
+}

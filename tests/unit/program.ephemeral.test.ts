@@ -1,0 +1,63 @@
+// The program on an ephemeral per-pull-request stack, MariaDB flavor, several workers, secrets from config.
+import { binlogFlags, rootPasswordEnv } from "../../lib/mysql";
+import { byName, CONTAINER, ofType, options, reveal, runProgram, useMocks, valueOf, VOLUME } from "./harness";
+
+useMocks({
+    stack: "pr-42",
+    config: { sparkWorkers: "3", mysqlFlavor: "mariadb", mysqlRootPassword: "r00t-from-config", mysqlCdcPassword: "cdc-from-config" },
+    secretKeys: ["mysqlRootPassword", "mysqlCdcPassword"],
+});
+let out: Record<string, any>;
+beforeAll(async () => { out = await runProgram(); });
+
+test("Docker assigns every host port (still on loopback), so any number of stacks coexist", () => {
+    for (const c of ofType(CONTAINER)) {
+        for (const p of c.inputs.ports ?? []) {
+            expect(p.external).toBeUndefined();
+            expect(p.ip).toBe("127.0.0.1");
+        }
+    }
+});
+
+test("gates and outputs use the ports Docker assigned, read back from the containers", async () => {
+    const master = byName("spark-master").state.ports;
+    const ui = master.find((p: any) => p.internal === 8080).external;
+    const rpc = master.find((p: any) => p.internal === 7077).external;
+    expect(ui).toBeGreaterThanOrEqual(32768);
+    expect(await valueOf(out.sparkUiUrl)).toBe(`http://127.0.0.1:${ui}`);
+    expect(await valueOf(out.sparkMasterUrl)).toBe(`spark://127.0.0.1:${rpc}`);
+    expect(byName("spark-ready-probe").inputs.create).toContain(`--url http://127.0.0.1:${ui} --workers 3`);
+    const mysqlPort = byName("mysql-server").state.ports[0].external;
+    expect(await valueOf(out.mysqlPort)).toBe(mysqlPort);
+    expect(byName("mysql-ready-probe").inputs.create).toContain(`--port ${mysqlPort} --flavor mariadb`);
+});
+
+test("volumes are removed with an ephemeral stack", () => {
+    expect(ofType(VOLUME)).toHaveLength(3);
+    for (const v of ofType(VOLUME)) {
+        expect(v.inputs.name).toMatch(/^cdc-test-infra-pr-42-/);
+        expect(options.get(v.name)?.retainOnDelete).toBe(false);
+    }
+});
+
+test("three workers, each depending on the master and gating the cluster", () => {
+    const workers = ofType(CONTAINER).filter((c) => c.name.startsWith("spark-worker-")).map((c) => c.inputs.name).sort();
+    expect(workers).toEqual(["cdc-test-infra-pr-42-spark-worker-1", "cdc-test-infra-pr-42-spark-worker-2", "cdc-test-infra-pr-42-spark-worker-3"]);
+    for (const i of [1, 2, 3]) expect(options.get(`spark-worker-${i}`)?.dependsOn).toEqual(["spark-master"]);
+    expect(options.get("spark-ready-probe")?.dependsOn).toEqual(["spark-master", "spark-worker-1", "spark-worker-2", "spark-worker-3"]);
+});
+
+test("MariaDB flavor: its image, its flags (no GTID variables), its password variable", () => {
+    const mysql = byName("mysql-server").inputs;
+    expect(byName("mysql-image").inputs.name).toBe("mariadb:11.4");
+    expect(mysql.command).toEqual(binlogFlags("mariadb", { serverId: 184054, retentionHours: 168 }));
+    expect(mysql.command.join(" ")).not.toMatch(/gtid/);
+    expect(mysql.envs).toEqual(rootPasswordEnv("mariadb"));
+});
+
+test("passwords from secret config are used as given, and no password is generated", async () => {
+    expect(await valueOf(out.mysqlRootPassword)).toBe("r00t-from-config");
+    expect(await valueOf(out.mysqlCdcPassword)).toBe("cdc-from-config");
+    expect(ofType("random:index/randomPassword:RandomPassword")).toHaveLength(0);
+    expect(reveal(byName("mysql-ready-probe").inputs.environment).PROBE_MYSQL_ROOT_PASSWORD).toBe("r00t-from-config");
+});

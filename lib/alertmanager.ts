@@ -1,5 +1,5 @@
 // Facts about AlertManager: used by the component, the probe and the tests.
-import * as path from "path";
+import { configFile } from "./paths";
 import { parse } from "yaml";
 
 export const ALERTMANAGER = {
@@ -9,7 +9,7 @@ export const ALERTMANAGER = {
     storagePath: "/alertmanager",
 } as const;
 
-export const ALERTMANAGER_CONFIG_FILE = path.join(__dirname, "..", "configs", "alertmanager", "alertmanager.yml");
+export const ALERTMANAGER_CONFIG_FILE = configFile("alertmanager", "alertmanager.yml");
 
 export interface AlertmanagerArgsOptions {
     configFile: string;

@@ -1,5 +1,5 @@
 // Facts about the binlog-enabled database: used by the component, the probe and the tests.
-import * as path from "path";
+import { configFile } from "./paths";
 import type { MysqlFlavor } from "./settings";
 
 export const MYSQL = {
@@ -13,7 +13,7 @@ export const MYSQL = {
 } as const;
 
 /** Settings shared by both flavors; the binlog flags are on the command line (binlogFlags). */
-export const MYSQL_CNF_FILE = path.join(__dirname, "..", "configs", "mysql", "cdc.cnf");
+export const MYSQL_CNF_FILE = configFile("mysql", "cdc.cnf");
 
 /** Debezium's privileges on *.* (https://debezium.io/documentation/reference/connectors/mysql.html). */
 export const CDC_GRANTS = ["SELECT", "RELOAD", "SHOW DATABASES", "REPLICATION SLAVE", "REPLICATION CLIENT"] as const;

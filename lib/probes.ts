@@ -3,6 +3,7 @@
 import * as path from "path";
 import { parseArgs } from "util";
 import { MYSQL_FLAVORS, type MysqlFlavor } from "./settings";
+export { PROJECT_ROOT } from "./paths";
 
 export type ProbeRequest =
     | { service: "spark"; url: string; expectedWorkers: number }
@@ -27,7 +28,6 @@ export const PROBE_SECRET_ENV = {
 
 /** The compiled probe program, relative to the project root (built by `npm run build`). */
 export const PROBE_PROGRAM = path.join("dist", "probe", "cli.js");
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] {
     const args: string[] = [request.service];

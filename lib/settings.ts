@@ -151,7 +151,7 @@ export const SETTINGS_SCHEMA = {
     },
     readinessIntervalMs: {
         type: "integer",
-        default: 250,
+        default: 100,
         min: 10,
         max: 60000,
         description: "Pause between readiness probe attempts",

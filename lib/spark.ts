@@ -1,5 +1,6 @@
 // Facts about the Spark standalone cluster: used by the component, the probe and the tests.
 import * as path from "path";
+import { configFile } from "./paths";
 
 export const SPARK = {
     masterAlias: "spark-master",
@@ -22,7 +23,7 @@ export const SPARK = {
 } as const;
 
 /** The project's Spark configuration file, placed at <confDir>/spark-defaults.conf. */
-export const SPARK_DEFAULTS_FILE = path.join(__dirname, "..", "configs", "spark", "spark-defaults.conf");
+export const SPARK_DEFAULTS_FILE = configFile("spark", "spark-defaults.conf");
 
 export function sparkMasterUrl(host: string, port: number): string {
     return `spark://${host}:${port}`;

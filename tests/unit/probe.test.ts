@@ -5,7 +5,7 @@ import * as path from "path";
 import { expectedServerVariables } from "../../lib/mysql";
 import { parseProbeArgv, probeArgv, probeShellCommand, PROBE_SECRET_ENV, ProbeUsageError, type ProbeRequest } from "../../lib/probes";
 import { evaluateAlertmanagerStatus } from "../../probe/alertmanager";
-import { containerLogTails, main } from "../../probe/cli";
+import { containerLogTails, main } from "../../probe/main";
 import { evaluateServerVariables } from "../../probe/mysql";
 import { describeError, NotReadyError, waitUntilReady, type Observation, type ReadinessCheck } from "../../probe/poll";
 import { evaluateSparkMaster } from "../../probe/spark";

@@ -169,13 +169,13 @@ describe("readiness gates", () => {
     });
     test("each gate probes through the published loopback port, with the configured timing", () => {
         expect(byName("spark-ready-probe").inputs.create).toBe(
-            "node dist/probe/cli.js spark --url http://127.0.0.1:8080 --workers 1 --timeout 300 --interval 250" +
+            "node dist/probe/cli.js spark --url http://127.0.0.1:8080 --workers 1 --timeout 300 --interval 100" +
             " --container cdc-test-infra-dev-spark-master --container cdc-test-infra-dev-spark-worker-1");
         expect(byName("alertmanager-ready-probe").inputs.create).toBe(
-            "node dist/probe/cli.js alertmanager --url http://127.0.0.1:9093 --route-receiver test-sink --timeout 300 --interval 250" +
+            "node dist/probe/cli.js alertmanager --url http://127.0.0.1:9093 --route-receiver test-sink --timeout 300 --interval 100" +
             " --container cdc-test-infra-dev-alertmanager");
         expect(byName("mysql-ready-probe").inputs.create).toBe(
-            "node dist/probe/cli.js mysql --host 127.0.0.1 --port 3306 --flavor mysql --cdc-user cdc --timeout 300 --interval 250" +
+            "node dist/probe/cli.js mysql --host 127.0.0.1 --port 3306 --flavor mysql --cdc-user cdc --timeout 300 --interval 100" +
             " --container cdc-test-infra-dev-mysql");
     });
     test("passwords reach the mysql probe only through its environment; its logging and output are hidden", async () => {

@@ -1,0 +1,72 @@
+// Readiness probe run by the stack's gates (entry point: cli.ts).
+// Progress goes to stderr, the verdict to stdout; exit 0 when ready, 1 when not, 2 on bad usage.
+import { execFile } from "child_process";
+import { promisify } from "util";
+import { parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, type ProbeRequest } from "../lib/probes";
+import { NotReadyError, waitUntilReady, type ReadinessCheck } from "./poll";
+
+// Each service's client is loaded only when probed: a gate's probe is a fresh process, and
+// loading axios or mysql2 for nothing is most of its start-up time.
+/* eslint-disable @typescript-eslint/no-require-imports */
+
+export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv): ReadinessCheck {
+    switch (request.service) {
+        case "spark":
+            return (require("./spark") as typeof import("./spark")).sparkCheck(request.url, request.expectedWorkers);
+        case "alertmanager":
+            return (require("./alertmanager") as typeof import("./alertmanager")).alertmanagerCheck(request.url, request.routeReceiver);
+        case "mysql": {
+            const missing = Object.values(PROBE_SECRET_ENV).filter((name) => !env[name]);
+            if (missing.length > 0) throw new ProbeUsageError(`environment ${missing.join(", ")} not set: the mysql probe reads passwords from the environment`);
+            return (require("./mysql") as typeof import("./mysql")).mysqlCheck({
+                host: request.host, port: request.port, flavor: request.flavor, cdcUser: request.cdcUser,
+                rootPassword: env[PROBE_SECRET_ENV.mysqlRootPassword]!, cdcPassword: env[PROBE_SECRET_ENV.mysqlCdcPassword]!,
+            });
+        }
+    }
+}
+
+/** The last log lines of each container, where a docker CLI is on the PATH; otherwise says why not. */
+export async function containerLogTails(containers: string[], env: NodeJS.ProcessEnv, lines = 20): Promise<string> {
+    const parts: string[] = [];
+    for (const name of containers) {
+        try {
+            const { stdout, stderr } = await promisify(execFile)("docker", ["logs", "--tail", String(lines), name], { timeout: 10_000, env });
+            parts.push(`--- last ${lines} log lines of container ${name} ---\n${(stdout + stderr).trimEnd() || "(empty)"}`);
+        } catch (err) {
+            const e = err as { code?: unknown; stderr?: string };
+            parts.push(e.code === "ENOENT"
+                ? `--- container ${name}: no docker CLI on the PATH, logs not shown ---`
+                : `--- container ${name}: docker logs failed: ${(e.stderr ?? String(err)).trim()} ---`);
+        }
+    }
+    return parts.join("\n");
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+    let request: ProbeRequest;
+    let timing;
+    let check: ReadinessCheck;
+    try {
+        ({ request, timing } = parseProbeArgv(argv));
+        check = checkFor(request, env);
+    } catch (err) {
+        if (!(err instanceof ProbeUsageError)) throw err;
+        process.stderr.write(`probe: ${err.message}\nusage: probe <spark|alertmanager|mysql> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
+        return 2;
+    }
+    try {
+        const result = await waitUntilReady(check, {
+            timeoutMs: timing.timeoutSeconds * 1000,
+            intervalMs: timing.intervalMs,
+            log: (line) => process.stderr.write(line + "\n"),
+        });
+        process.stdout.write(`${check.service} ready at ${check.endpoint}: ${result.observed}\n`);
+        return 0;
+    } catch (err) {
+        if (!(err instanceof NotReadyError)) throw err;
+        const logs = timing.containers.length > 0 ? "\n" + await containerLogTails(timing.containers, env) : "";
+        process.stderr.write(`${err.message}${logs}\n`);
+        return 1;
+    }
+}

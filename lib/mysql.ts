@@ -18,6 +18,11 @@ export const MYSQL_CNF_FILE = configFile("mysql", "cdc.cnf");
 /** Debezium's privileges on *.* (https://debezium.io/documentation/reference/connectors/mysql.html). */
 export const CDC_GRANTS = ["SELECT", "RELOAD", "SHOW DATABASES", "REPLICATION SLAVE", "REPLICATION CLIENT"] as const;
 
+/** How SHOW GRANTS spells a CDC grant: MariaDB 10.5.2 renamed REPLICATION CLIENT to BINLOG MONITOR. */
+export function grantAsShown(flavor: MysqlFlavor, grant: (typeof CDC_GRANTS)[number]): string {
+    return flavor === "mariadb" && grant === "REPLICATION CLIENT" ? "BINLOG MONITOR" : grant;
+}
+
 export interface BinlogOptions {
     serverId: number;
     retentionHours: number;

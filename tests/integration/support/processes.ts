@@ -18,8 +18,13 @@ export async function freePort(): Promise<number> {
     });
 }
 
+const tempDirs: string[] = [];
+
+/** A fresh temporary directory, removed by stopAll(). */
 export function tempDir(prefix: string): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), `cdc-${prefix}-`));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cdc-${prefix}-`));
+    tempDirs.push(dir);
+    return dir;
 }
 
 export interface RunningProcess {
@@ -61,9 +66,10 @@ export function startProcess(command: string, args: string[], options: { env?: N
     return proc;
 }
 
-/** Stops every process still running; call from afterAll so a failing test leaves nothing behind. */
+/** Stops every process still running and removes the temp dirs; call from afterAll so a failing test leaves nothing behind. */
 export async function stopAll(): Promise<void> {
     await Promise.all([...running].map((p) => p.stop()));
+    for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 100): Promise<T> {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlertManager } from "./components/alertManager";
 import { MysqlServer } from "./components/mysqlServer";
 import { StackNetwork } from "./components/network";
+import { PrometheusServer } from "./components/prometheusServer";
 import { SparkCluster } from "./components/sparkCluster";
 import { readStackConfig } from "./lib/stackConfig";
 import { testEnvLines } from "./lib/testEnv";
@@ -38,6 +39,18 @@ const alertmanager = new AlertManager("alertmanager", {
     readiness: s.readiness,
 });
 
+const prometheus = s.prometheus.enabled
+    ? new PrometheusServer("prometheus", {
+        placement,
+        image: s.prometheus.image,
+        hostPort: s.prometheus.port,
+        memoryMb: s.prometheus.memoryMb,
+        testAlert: s.prometheus.testAlert,
+        alertmanagerReady: alertmanager.gate,
+        readiness: s.readiness,
+    })
+    : undefined;
+
 const mysql = new MysqlServer("mysql", {
     placement,
     ...s.mysql,
@@ -59,7 +72,8 @@ export const mysqlDatabase = mysql.database;
 export const mysqlCdcUser = mysql.cdcUser;
 export const mysqlCdcPassword = mysql.cdcPassword;
 export const mysqlRootPassword = mysql.rootPassword;
+export const prometheusUrl = prometheus?.url;
 /** `pulumi stack output testEnv --show-secrets > .env.cdc` gives KEY=value lines to source. */
 export const testEnv = pulumi.secret(pulumi.output({
-    sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword,
+    sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,
 }).apply(testEnvLines));

@@ -8,10 +8,11 @@ export { PROJECT_ROOT } from "./paths";
 export type ProbeRequest =
     | { service: "spark"; url: string; expectedWorkers: number }
     | { service: "alertmanager"; url: string; routeReceiver: string }
-    | { service: "mysql"; host: string; port: number; flavor: MysqlFlavor; cdcUser: string };
+    | { service: "mysql"; host: string; port: number; flavor: MysqlFlavor; cdcUser: string }
+    | { service: "prometheus"; url: string; alertmanagerTarget: string };
 
 export type ProbeService = ProbeRequest["service"];
-export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql"];
+export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus"];
 
 export interface ProbeTiming {
     timeoutSeconds: number;
@@ -41,6 +42,9 @@ export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] 
         case "mysql":
             args.push("--host", request.host, "--port", String(request.port), "--flavor", request.flavor,
                 "--cdc-user", request.cdcUser);
+            break;
+        case "prometheus":
+            args.push("--url", request.url, "--alertmanager", request.alertmanagerTarget);
             break;
     }
     args.push("--timeout", String(timing.timeoutSeconds), "--interval", String(timing.intervalMs));
@@ -84,6 +88,7 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
             options: {
                 url: { type: "string" }, workers: { type: "string" }, "route-receiver": { type: "string" },
                 host: { type: "string" }, port: { type: "string" }, flavor: { type: "string" }, "cdc-user": { type: "string" },
+                alertmanager: { type: "string" },
                 timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
             },
         });
@@ -114,6 +119,9 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
             };
             break;
         }
+        case "prometheus":
+            request = { service: "prometheus", url: requireText("url", v.url), alertmanagerTarget: requireText("alertmanager", v.alertmanager) };
+            break;
     }
     return { request, timing };
 }

@@ -142,6 +142,19 @@ export const SETTINGS_SCHEMA = {
         pattern: SQL_IDENTIFIER,
         patternHelp: "letters, digits and _, starting with a letter or _, at most 32 characters",
     },
+    prometheusEnabled: {
+        type: "boolean",
+        default: true,
+        description: "Run Prometheus, evaluating rules and sending alerts to the stack's AlertManager",
+    },
+    prometheusImage: image("prom/prometheus:v2.55.1", "Prometheus image (2.x or 3.x)"),
+    prometheusPort: port(9090, "Host port of the Prometheus UI and API"),
+    prometheusMemoryMb: memoryMb(512, "Memory limit of the Prometheus container"),
+    prometheusTestAlert: {
+        type: "boolean",
+        default: true,
+        description: "Load the always-firing test rule (configs/prometheus/rules/test-alert.yml) so the alert path can be checked end to end",
+    },
     readinessTimeoutSeconds: {
         type: "integer",
         default: 300,
@@ -185,6 +198,7 @@ export interface Settings {
         uiPort: number;
     };
     alertmanager: { image: string; port: number; memoryMb: number };
+    prometheus: { enabled: boolean; image: string; port: number; memoryMb: number; testAlert: boolean };
     mysql: {
         flavor: MysqlFlavor;
         image: string;
@@ -279,6 +293,10 @@ export function parseSettings(raw: Raw, project: string, stack: string): Setting
             uiPort: p.sparkUiPort,
         },
         alertmanager: { image: p.alertmanagerImage, port: p.alertmanagerPort, memoryMb: p.alertmanagerMemoryMb },
+        prometheus: {
+            enabled: p.prometheusEnabled, image: p.prometheusImage, port: p.prometheusPort,
+            memoryMb: p.prometheusMemoryMb, testAlert: p.prometheusTestAlert,
+        },
         mysql: {
             flavor,
             image: p.mysqlImage || DEFAULT_MYSQL_IMAGES[flavor],

@@ -9,6 +9,8 @@ export interface Endpoints {
     mysqlDatabase: string;
     mysqlCdcUser: string;
     mysqlCdcPassword: string;
+    /** Absent when Prometheus is switched off. */
+    prometheusUrl?: string;
 }
 
 export const TEST_ENV_KEYS: Record<keyof Endpoints, string> = {
@@ -20,6 +22,7 @@ export const TEST_ENV_KEYS: Record<keyof Endpoints, string> = {
     mysqlDatabase: "CDC_MYSQL_DATABASE",
     mysqlCdcUser: "CDC_MYSQL_USER",
     mysqlCdcPassword: "CDC_MYSQL_PASSWORD",
+    prometheusUrl: "CDC_PROMETHEUS_URL",
 };
 
 /** Single-quoted for POSIX shells, so any value sources back unchanged. */
@@ -29,6 +32,7 @@ function shellValue(value: string): string {
 
 export function testEnvLines(e: Endpoints): string {
     return (Object.keys(TEST_ENV_KEYS) as (keyof Endpoints)[])
+        .filter((key) => e[key] !== undefined)
         .map((key) => `${TEST_ENV_KEYS[key]}=${shellValue(String(e[key]))}`)
         .join("\n") + "\n";
 }

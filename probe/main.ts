@@ -15,6 +15,8 @@ export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readine
             return (require("./spark") as typeof import("./spark")).sparkCheck(request.url, request.expectedWorkers);
         case "alertmanager":
             return (require("./alertmanager") as typeof import("./alertmanager")).alertmanagerCheck(request.url, request.routeReceiver);
+        case "prometheus":
+            return (require("./prometheus") as typeof import("./prometheus")).prometheusCheck(request.url, request.alertmanagerTarget);
         case "mysql": {
             const missing = Object.values(PROBE_SECRET_ENV).filter((name) => !env[name]);
             if (missing.length > 0) throw new ProbeUsageError(`environment ${missing.join(", ")} not set: the mysql probe reads passwords from the environment`);
@@ -52,7 +54,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         check = checkFor(request, env);
     } catch (err) {
         if (!(err instanceof ProbeUsageError)) throw err;
-        process.stderr.write(`probe: ${err.message}\nusage: probe <spark|alertmanager|mysql> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
+        process.stderr.write(`probe: ${err.message}\nusage: probe <spark|alertmanager|mysql|prometheus> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
         return 2;
     }
     try {

@@ -1,5 +1,9 @@
 // Pure facts shared by components, probe and integration tests.
 import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { parse } from "yaml";
+import { ALERTMANAGER } from "../../lib/alertmanager";
+import { PROMETHEUS_CONFIG_FILE, TEST_ALERT_NAMES, alertmanagerTargetsOf } from "../../lib/prometheus";
 import { binlogFlags, binlogStatusQuery, CDC_GRANTS, cdcInitSql } from "../../lib/mysql";
 import { sparkMasterCommand, sparkWorkerCommand } from "../../lib/spark";
 import { TEST_ENV_KEYS, testEnvLines, type Endpoints } from "../../lib/testEnv";
@@ -37,9 +41,18 @@ test("spark commands run the daemon classes in the foreground via spark-class", 
 test("test env lines source back into a POSIX shell unchanged", () => {
     const endpoints: Endpoints = {
         sparkMasterUrl: "spark://127.0.0.1:7077", sparkUiUrl: "http://127.0.0.1:8080", alertmanagerUrl: "http://127.0.0.1:9093",
-        mysqlHost: "127.0.0.1", mysqlPort: 3306, mysqlDatabase: "cdc_test", mysqlCdcUser: "cdc", mysqlCdcPassword: "a b'$c\"`d",
+        mysqlHost: "127.0.0.1", mysqlPort: 3306, mysqlDatabase: "cdc_test", mysqlCdcUser: "cdc", mysqlCdcPassword: "a b'$c\"`d", prometheusUrl: "http://127.0.0.1:9090",
     };
     const script = `set -a\n${testEnvLines(endpoints)}set +a\n` + Object.values(TEST_ENV_KEYS).map((k) => `printf '%s\\n' "$${k}"`).join("\n");
     const printed = execFileSync("sh", ["-c", script], { encoding: "utf8", env: {} }).split("\n").slice(0, -1);
     expect(printed).toEqual(Object.keys(TEST_ENV_KEYS).map((k) => String(endpoints[k as keyof Endpoints])));
+    const { prometheusUrl: _p, ...withoutPrometheus } = endpoints;
+    expect(testEnvLines(withoutPrometheus)).not.toContain("CDC_PROMETHEUS_URL");
+});
+
+test("prometheus.yml sends to the stack's AlertManager by its alias on API v2, and the test rule has an alert", () => {
+    const text = fs.readFileSync(PROMETHEUS_CONFIG_FILE, "utf8");
+    expect(alertmanagerTargetsOf(text)).toEqual([`${ALERTMANAGER.alias}:${ALERTMANAGER.port}`]);
+    expect(parse(text).alerting.alertmanagers[0].api_version).toBe("v2");
+    expect(TEST_ALERT_NAMES).toEqual(["CdcTestInfraAlwaysFiring"]);
 });

@@ -8,6 +8,7 @@ import { evaluateAlertmanagerStatus } from "../../probe/alertmanager";
 import { containerLogTails, main } from "../../probe/main";
 import { evaluateServerVariables } from "../../probe/mysql";
 import { describeError, NotReadyError, waitUntilReady, type Observation, type ReadinessCheck } from "../../probe/poll";
+import { evaluateAlertmanagers } from "../../probe/prometheus";
 import { evaluateSparkMaster } from "../../probe/spark";
 
 describe("evaluateSparkMaster", () => {
@@ -40,6 +41,23 @@ describe("evaluateAlertmanagerStatus", () => {
         expect(evaluateAlertmanagerStatus(status("route:\n  receiver: default\n"), "test-sink").ready).toBe(false);
         expect(evaluateAlertmanagerStatus({ config: {} }, "test-sink")).toEqual({ ready: false, observed: "/api/v2/status has no loaded config" });
         expect(evaluateAlertmanagerStatus(status("route: [unclosed"), "test-sink")).toEqual({ ready: false, observed: "/api/v2/status config is not YAML" });
+    });
+});
+
+describe("evaluateAlertmanagers", () => {
+    const body = (active: string[], dropped: string[] = []) => ({
+        status: "success", data: { activeAlertmanagers: active.map((url) => ({ url })), droppedAlertmanagers: dropped.map((url) => ({ url })) },
+    });
+    test("ready when our AlertManager is active on API v2", () => {
+        expect(evaluateAlertmanagers(body(["http://alertmanager:9093/api/v2/alerts"]), "alertmanager:9093"))
+            .toEqual({ ready: true, observed: "active alertmanagers [http://alertmanager:9093/api/v2/alerts]" });
+    });
+    test("not ready when none is active yet, another one is, or it is on API v1", () => {
+        expect(evaluateAlertmanagers(body([]), "alertmanager:9093")).toEqual({ ready: false, observed: "active alertmanagers []" });
+        expect(evaluateAlertmanagers(body(["http://other:9093/api/v2/alerts"], ["http://alertmanager:9093/api/v2/alerts"]), "alertmanager:9093"))
+            .toEqual({ ready: false, observed: "active alertmanagers [http://other:9093/api/v2/alerts], dropped [http://alertmanager:9093/api/v2/alerts]" });
+        expect(evaluateAlertmanagers(body(["http://alertmanager:9093/api/v1/alerts"]), "alertmanager:9093").ready).toBe(false);
+        expect(evaluateAlertmanagers({ status: "error" }, "alertmanager:9093")).toEqual({ ready: false, observed: "/api/v1/alertmanagers has no data" });
     });
 });
 
@@ -132,6 +150,7 @@ describe("probe command line", () => {
         { service: "spark", url: "http://127.0.0.1:8080", expectedWorkers: 2 },
         { service: "alertmanager", url: "http://127.0.0.1:9093", routeReceiver: "test-sink" },
         { service: "mysql", host: "127.0.0.1", port: 3306, flavor: "mariadb", cdcUser: "cdc" },
+        { service: "prometheus", url: "http://127.0.0.1:9090", alertmanagerTarget: "alertmanager:9093" },
     ];
     test.each(requests)("round-trips $service", (request) => {
         expect(parseProbeArgv(probeArgv(request, timing))).toEqual({ request, timing });

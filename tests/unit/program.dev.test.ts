@@ -3,6 +3,7 @@ import * as fs from "fs";
 import { ALERTMANAGER, ALERTMANAGER_CONFIG_FILE, alertmanagerArgs } from "../../lib/alertmanager";
 import { binlogFlags, cdcInitSql, MYSQL, MYSQL_CNF_FILE, rootPasswordEnv } from "../../lib/mysql";
 import { PROBE_SECRET_ENV } from "../../lib/probes";
+import { PROMETHEUS, PROMETHEUS_CONFIG_FILE, prometheusArgs, TEST_ALERT_RULES_FILE } from "../../lib/prometheus";
 import { parseSettings } from "../../lib/settings";
 import { SPARK, SPARK_DEFAULTS_FILE, sparkMasterCommand, sparkWorkerCommand } from "../../lib/spark";
 import {
@@ -15,12 +16,12 @@ let out: Record<string, any>;
 beforeAll(async () => { out = await runProgram(); });
 
 const container = (name: string) => byName(name).inputs;
-const SERVICE_CONTAINERS = ["spark-master", "spark-worker-1", "alertmanager-server", "mysql-server"];
+const SERVICE_CONTAINERS = ["spark-master", "spark-worker-1", "alertmanager-server", "mysql-server", "prometheus-server"];
 
 describe("images", () => {
     test("each service pulls its pinned image once and keeps it for other stacks on the daemon", () => {
         const images = ofType(IMAGE).map((r) => r.inputs);
-        expect(images.map((i) => i.name).sort()).toEqual([defaults.alertmanager.image, defaults.mysql.image, defaults.spark.image].sort());
+        expect(images.map((i) => i.name).sort()).toEqual([defaults.alertmanager.image, defaults.mysql.image, defaults.spark.image, defaults.prometheus.image].sort());
         for (const i of images) expect(i.keepLocally).toBe(true);
     });
     test("containers reference the pulled image id, not a name (no replace on every up)", () => {
@@ -95,12 +96,13 @@ describe("volumes", () => {
             "spark-worker-1": ["cdc-test-infra-dev-spark-data", SPARK.dataDir],
             "alertmanager-server": ["cdc-test-infra-dev-alertmanager-data", ALERTMANAGER.storagePath],
             "mysql-server": ["cdc-test-infra-dev-mysql-data", MYSQL.dataDir],
+            "prometheus-server": ["cdc-test-infra-dev-prometheus-data", PROMETHEUS.storagePath],
         };
         for (const [name, [volume, path]] of Object.entries(mounts)) {
             expect(container(name).volumes).toEqual([{ volumeName: volume, containerPath: path }]);
         }
         expect(ofType(VOLUME).map((v) => v.inputs.name).sort()).toEqual(
-            ["cdc-test-infra-dev-alertmanager-data", "cdc-test-infra-dev-mysql-data", "cdc-test-infra-dev-spark-data"]);
+            ["cdc-test-infra-dev-alertmanager-data", "cdc-test-infra-dev-mysql-data", "cdc-test-infra-dev-prometheus-data", "cdc-test-infra-dev-spark-data"]);
         for (const v of ofType(VOLUME)) expect(options.get(v.name)?.retainOnDelete).toBe(true);
     });
 });
@@ -110,6 +112,7 @@ describe("network", () => {
         expect(ofType(NETWORK).map((n) => n.inputs.name)).toEqual(["cdc-test-infra-dev-net"]);
         const aliases: Record<string, string> = {
             "spark-master": "spark-master", "spark-worker-1": "spark-worker-1", "alertmanager-server": "alertmanager", "mysql-server": "mysql",
+            "prometheus-server": "prometheus",
         };
         for (const [name, alias] of Object.entries(aliases)) {
             expect(container(name).networksAdvanced).toEqual([{ name: "cdc-test-infra-dev-net", aliases: [alias] }]);
@@ -123,6 +126,7 @@ describe("ports", () => {
             { internal: 7077, external: 7077, ip: "127.0.0.1" }, { internal: 8080, external: 8080, ip: "127.0.0.1" }]);
         expect(container("alertmanager-server").ports).toEqual([{ internal: 9093, external: 9093, ip: "127.0.0.1" }]);
         expect(container("mysql-server").ports).toEqual([{ internal: 3306, external: 3306, ip: "127.0.0.1" }]);
+        expect(container("prometheus-server").ports).toEqual([{ internal: 9090, external: 9090, ip: "127.0.0.1" }]);
         expect(container("spark-worker-1").ports).toBeUndefined();
     });
 });
@@ -160,6 +164,7 @@ describe("readiness gates", () => {
         "spark-ready-probe": ["spark-master", "spark-worker-1"],
         "alertmanager-ready-probe": ["alertmanager-server"],
         "mysql-ready-probe": ["mysql-server"],
+        "prometheus-ready-probe": ["prometheus-server"],
     };
     test("each gate depends on exactly its own containers and re-runs when one is replaced", () => {
         for (const [gate, containers] of Object.entries(gates)) {
@@ -206,7 +211,7 @@ describe("outputs", () => {
         const gateOf: Record<string, string> = {
             sparkMasterUrl: "spark-ready-probe", sparkUiUrl: "spark-ready-probe", alertmanagerUrl: "alertmanager-ready-probe",
             mysqlHost: "mysql-ready-probe", mysqlPort: "mysql-ready-probe", mysqlDatabase: "mysql-ready-probe",
-            mysqlCdcUser: "mysql-ready-probe", mysqlCdcPassword: "mysql-ready-probe",
+            mysqlCdcUser: "mysql-ready-probe", mysqlCdcPassword: "mysql-ready-probe", prometheusUrl: "prometheus-ready-probe",
         };
         for (const [output, gate] of Object.entries(gateOf)) {
             const commands = (await dependenciesOf(out[output])).map((r: any) => r.__name).filter((n: string) => n.endsWith("-ready-probe"));
@@ -227,6 +232,28 @@ describe("outputs", () => {
     test("generated passwords come from state (RandomPassword), not from the program run", async () => {
         expect(await valueOf(out.mysqlRootPassword)).toBe("generated-mysql-root-password");
         expect(await valueOf(out.mysqlCdcPassword)).toBe("generated-mysql-cdc-password");
-        expect(ofType(COMMAND)).toHaveLength(3);
+        expect(ofType(COMMAND)).toHaveLength(4);
+    });
+});
+
+describe("prometheus", () => {
+    test("runs the project's config and the always-firing test rule, with both paths on its command line", () => {
+        const p = container("prometheus-server");
+        expect(p.command).toEqual(prometheusArgs({ configFile: PROMETHEUS.configFile, storagePath: PROMETHEUS.storagePath, listenAddress: ":9090" }));
+        expect(p.uploads).toEqual([
+            { file: PROMETHEUS.configFile, content: fs.readFileSync(PROMETHEUS_CONFIG_FILE, "utf8") },
+            { file: `${PROMETHEUS.rulesDir}/test-alert.yml`, content: fs.readFileSync(TEST_ALERT_RULES_FILE, "utf8") },
+        ]);
+    });
+    test("starts only after AlertManager's gate has passed, since it sends to it; nothing else waits for it", () => {
+        expect(options.get("prometheus-server")?.dependsOn).toEqual(["alertmanager-ready"]);
+        expect(options.get("prometheus-ready-probe")?.dependsOn).toEqual(["prometheus-server"]);
+    });
+    test("its gate checks AlertManager is active by its network alias; the URL is exported and in the env lines", async () => {
+        expect(byName("prometheus-ready-probe").inputs.create).toBe(
+            "node dist/probe/cli.js prometheus --url http://127.0.0.1:9090 --alertmanager alertmanager:9093 --timeout 300 --interval 100" +
+            " --container cdc-test-infra-dev-prometheus");
+        expect(await valueOf(out.prometheusUrl)).toBe("http://127.0.0.1:9090");
+        expect(await valueOf<string>(out.testEnv)).toContain("CDC_PROMETHEUS_URL=http://127.0.0.1:9090\n");
     });
 });

@@ -64,6 +64,7 @@ describe("parseSettings", () => {
         ["bindAddress", "localhost", "an IPv4 address"],
         ["mysqlCdcUser", "cdc'--", "letters, digits and _"],
         ["environment", "staging", "one of auto, persistent, ephemeral"],
+        ["prometheusEnabled", "yes", "true or false"],
     ])("%s = %j is rejected, naming what is allowed", (key, value, allowed) => {
         const problems = problemsOf({ [key]: value });
         expect(problems).toHaveLength(1);

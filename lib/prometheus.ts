@@ -28,6 +28,9 @@ export function prometheusArgs(o: PrometheusArgsOptions): string[] {
         `--web.listen-address=${o.listenAddress}`,
         // POST /-/reload after changing rules, without a restart.
         "--web.enable-lifecycle",
+        // Alerts fired before AlertManager discovery completes (~5 s after start) are dropped and
+        // resent only after this delay (default 1m): measured 64 s to first delivery with the default.
+        "--rules.alert.resend-delay=5s",
     ];
 }
 

@@ -4,15 +4,16 @@ import { randomUUID } from "crypto";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ALERTMANAGER_CONFIG_FILE, alertmanagerArgs, routeReceiverOf } from "../../lib/alertmanager";
+import { ALERTMANAGER_CONFIG_FILE, routeReceiverOf } from "../../lib/alertmanager";
 import {
     AlertmanagerApiError, AlertmanagerClient, AlertmanagerInputError, type Alert, type PostableAlert,
 } from "../../lib/alertmanagerClient";
-import { PROBE_PROGRAM, probeArgv, probeShellCommand, type ProbeTiming } from "../../lib/probes";
-import { LOOPBACK, freePort, startProcess, stopAll, tempDir, waitFor, type RunningProcess } from "./support/processes";
+import { PROBE_PROGRAM, type ProbeTiming } from "../../lib/probes";
+import { LOOPBACK, freePort, stopAll, tempDir, waitFor } from "./support/processes";
+import { ALERTMANAGER_BINARY, runProbe, startAlertmanager, type AlertmanagerServer as Server } from "./support/servers";
 import { PROJECT_ROOT, describeIfAvailable, which } from "./support/tools";
 
-const BINARY = which("prometheus-alertmanager") ?? which("alertmanager");
+const BINARY = ALERTMANAGER_BINARY;
 const AMTOOL = which("amtool");
 const PROBE_JS = path.join(PROJECT_ROOT, PROBE_PROGRAM);
 const CONFIG_TEXT = fs.readFileSync(ALERTMANAGER_CONFIG_FILE, "utf8");
@@ -26,41 +27,9 @@ const describeAlertmanager = describeIfAvailable("alertmanager", [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Server { proc: RunningProcess; url: string; client: AlertmanagerClient }
-
-/** Starts AlertManager with the component's arguments and waits until /api/v2/status answers. */
-async function startAlertmanager(storagePath: string, port: number): Promise<Server> {
-    const url = `http://${LOOPBACK}:${port}`;
-    const proc = startProcess(BINARY!, alertmanagerArgs({
-        configFile: ALERTMANAGER_CONFIG_FILE, storagePath, listenAddress: `${LOOPBACK}:${port}`,
-    }));
-    const client = new AlertmanagerClient(url, { timeoutMs: 2_000 });
-    const exited = new Promise<never>((_, reject) => proc.child.once("exit", (code, signal) =>
-        reject(new Error(`AlertManager exited (${code ?? signal}) before it was ready:\n${proc.output()}`))));
-    try {
-        await Promise.race([waitFor(`AlertManager at ${url}`, () => client.status(), 15_000), exited]);
-    } catch (err) {
-        throw new Error(`${(err as Error).message}\n--- AlertManager output ---\n${proc.output()}`);
-    }
-    return { proc, url, client };
-}
-
-interface ProbeRun { code: number | null; stdout: string; stderr: string; elapsedMs: number }
-
-/** The gate's command line, run by a shell from the project root, as the gate does. */
-function runProbe(url: string, timing: Partial<ProbeTiming> = {}, routeReceiver = ROUTE_RECEIVER!): Promise<ProbeRun> {
-    const argv = probeArgv({ service: "alertmanager", url, routeReceiver }, { timeoutSeconds: 20, intervalMs: 250, containers: [], ...timing });
-    const started = Date.now();
-    // The `node` the shell finds is the one running these tests.
-    const proc = startProcess("sh", ["-c", probeShellCommand(argv)], {
-        cwd: PROJECT_ROOT, env: { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}` },
-    });
-    let stdout = "";
-    let stderr = "";
-    proc.child.stdout!.on("data", (d) => { stdout += d; });
-    proc.child.stderr!.on("data", (d) => { stderr += d; });
-    return new Promise((resolve) => proc.child.once("close", (code) => resolve({ code, stdout, stderr, elapsedMs: Date.now() - started })));
-}
+/** The alertmanager probe as the gate runs it. */
+const probeAt = (url: string, timing: Partial<ProbeTiming> = {}, routeReceiver = ROUTE_RECEIVER!) =>
+    runProbe({ service: "alertmanager", url, routeReceiver }, timing);
 
 const verdict = (url: string) => new RegExp(`^alertmanager ready at ${url.replace(/[.]/g, "\\.")}: ` +
     `config loaded with route receiver "${ROUTE_RECEIVER}", cluster disabled\\n$`);
@@ -107,7 +76,7 @@ describeAlertmanager("AlertManager (real process)", () => {
 
     describe("readiness probe, run as the gate runs it", () => {
         it("passes against a running AlertManager with the project's config", async () => {
-            const run = await runProbe(am.url);
+            const run = await probeAt(am.url);
             expect(run.code).toBe(0);
             expect(run.stdout).toMatch(verdict(am.url));
         });
@@ -115,7 +84,7 @@ describeAlertmanager("AlertManager (real process)", () => {
         it("passes when started ~2 s before the server", async () => {
             const port = await freePort();
             const url = `http://${LOOPBACK}:${port}`;
-            const probe = runProbe(url);
+            const probe = probeAt(url);
             await sleep(2_000);
             const late = await startAlertmanager(tempDir("alertmanager-late"), port);
             const run = await probe;
@@ -128,7 +97,7 @@ describeAlertmanager("AlertManager (real process)", () => {
 
         it("fails on a dead port within its timeout, naming service, endpoint, expectation and last observation", async () => {
             const url = `http://${LOOPBACK}:${await freePort()}`;
-            const run = await runProbe(url, { timeoutSeconds: 2 });
+            const run = await probeAt(url, { timeoutSeconds: 2 });
             expect(run.code).toBe(1);
             expect(run.stdout).toBe("");
             expect(run.stderr).toContain(`alertmanager is not ready at ${url}: timed out after`);
@@ -138,7 +107,7 @@ describeAlertmanager("AlertManager (real process)", () => {
         });
 
         it("fails when the loaded config is not the one asked for, showing which one it saw", async () => {
-            const run = await runProbe(am.url, { timeoutSeconds: 2 }, "some-other-receiver");
+            const run = await probeAt(am.url, { timeoutSeconds: 2 }, "some-other-receiver");
             expect(run.code).toBe(1);
             expect(run.stderr).toContain(`last observed: config loaded with route receiver "${ROUTE_RECEIVER}", cluster disabled`);
         });

@@ -1,0 +1,65 @@
+// What the CDC pipeline's test suite needs of a running environment, checked from the host.
+// Shared by stack.test.ts (a throwaway stack) and environment.test.ts (the environment in CDC_* variables).
+import axios from "axios";
+import * as fs from "fs";
+import * as mysql from "mysql2/promise";
+import { ALERTMANAGER_CONFIG_FILE, routeReceiverOf } from "../../lib/alertmanager";
+import { AlertmanagerClient } from "../../lib/alertmanagerClient";
+import { binlogStatusQuery, expectedServerVariables } from "../../lib/mysql";
+import { TEST_ALERT_NAMES } from "../../lib/prometheus";
+import type { MysqlFlavor } from "../../lib/settings";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function checkSpark(uiUrl: string, expectedWorkers: number): Promise<void> {
+    const res = await axios.get(`${uiUrl}/json/`, { timeout: 10_000 });
+    expect(res.status).toBe(200);
+    expect(res.data.status).toBe("ALIVE");
+    const alive = (res.data.workers as Array<{ state: string }>).filter((w) => w.state === "ALIVE");
+    expect(alive).toHaveLength(expectedWorkers);
+}
+
+/** Our config is loaded, and an alert posted from the host is listed back. */
+export async function checkAlertmanager(url: string, tag: string): Promise<void> {
+    const client = new AlertmanagerClient(url);
+    const status = await client.status();
+    expect(routeReceiverOf(status.config.original)).toBe(routeReceiverOf(fs.readFileSync(ALERTMANAGER_CONFIG_FILE, "utf8")));
+    await client.postAlerts([{ labels: { alertname: "CdcE2eCheck", service: "e2e", tag }, annotations: { summary: "end-to-end check" } }]);
+    let listed: Awaited<ReturnType<AlertmanagerClient["listAlerts"]>> = [];
+    for (const deadline = Date.now() + 15_000; listed.length === 0 && Date.now() < deadline;) {
+        listed = await client.listAlerts({ filter: ['alertname="CdcE2eCheck"', `tag="${tag}"`] });
+        if (listed.length === 0) await sleep(250);
+    }
+    expect(listed).toHaveLength(1);
+    expect(listed[0]!.labels).toMatchObject({ alertname: "CdcE2eCheck", service: "e2e", tag });
+}
+
+/** Prometheus's always-firing test alert reaches the AlertManager (Prometheus -> AlertManager by network alias). */
+export async function checkAlertDelivery(alertmanagerUrl: string, withinMs = 60_000): Promise<void> {
+    const client = new AlertmanagerClient(alertmanagerUrl);
+    const [alertname] = TEST_ALERT_NAMES;
+    let listed: Awaited<ReturnType<AlertmanagerClient["listAlerts"]>> = [];
+    for (const deadline = Date.now() + withinMs; listed.length === 0 && Date.now() < deadline;) {
+        listed = await client.listAlerts({ filter: [`alertname="${alertname}"`] });
+        if (listed.length === 0) await sleep(500);
+    }
+    expect(listed.map((a) => a.labels.alertname)).toEqual([alertname]);
+}
+
+export interface MysqlEndpoint { host: string; port: number; user: string; password: string; database: string }
+
+/** The CDC user logs in from the host and sees the binlog Debezium needs. */
+export async function checkMysql(e: MysqlEndpoint, flavor: MysqlFlavor): Promise<void> {
+    const conn = await mysql.createConnection({ ...e, connectTimeout: 10_000 });
+    try {
+        const expected = expectedServerVariables(flavor);
+        const names = Object.keys(expected);
+        const [rows] = await conn.query(`SHOW GLOBAL VARIABLES WHERE Variable_name IN (${names.map(() => "?").join(", ")})`, names);
+        const vars = Object.fromEntries((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, r.Value]));
+        expect(vars).toEqual(expected);
+        const [status] = await conn.query(binlogStatusQuery(flavor));
+        expect((status as Array<{ File?: string }>)[0]?.File).toMatch(/^binlog\.\d+$/);
+    } finally {
+        await conn.end();
+    }
+}

@@ -1,0 +1,29 @@
+// The consumer checks against a running environment described by the KEY=value lines that
+// `npm run env:up -- --env-file .env.cdc` writes (source them first: set -a; . ./.env.cdc; set +a).
+// Without them it prints "skipped: ..." and skips; under CDC_REQUIRE_E2E=1 it fails instead.
+import { TEST_ENV_KEYS } from "../../lib/testEnv";
+import { checkAlertDelivery, checkAlertmanager, checkMysql, checkSpark } from "./consumerChecks";
+
+const env = process.env;
+// Prometheus is optional (prometheusEnabled); everything else must be there.
+const { prometheusUrl: PROMETHEUS_KEY, ...required } = TEST_ENV_KEYS;
+const missing = Object.values(required).filter((k) => !env[k]);
+let describeEnvironment: jest.Describe = describe;
+if (missing.length > 0) {
+    const message = `skipped: e2e environment (tests/e2e/environment.test.ts): ${missing.join(", ")} not set (source the env file written by npm run env:up)`;
+    if (env.CDC_REQUIRE_E2E === "1") throw new Error(`${message} (CDC_REQUIRE_E2E=1 forbids skipping)`);
+    process.stderr.write(`${message}\n`);
+    describeEnvironment = describe.skip;
+}
+
+describeEnvironment("the running environment, as the pipeline's tests see it", () => {
+    const v = (key: keyof typeof TEST_ENV_KEYS) => env[TEST_ENV_KEYS[key]]!;
+    const expectedWorkers = Number(env.CDC_EXPECTED_SPARK_WORKERS ?? "1");
+
+    test("Spark master ALIVE with its workers", () => checkSpark(v("sparkUiUrl"), expectedWorkers));
+    test("AlertManager serves our config and takes alerts", () => checkAlertmanager(v("alertmanagerUrl"), `env-${process.pid}`));
+    (env[PROMETHEUS_KEY] ? test : test.skip)("Prometheus delivers its test alert to AlertManager", () => checkAlertDelivery(v("alertmanagerUrl")), 120_000);
+    test("MySQL binlog ready for Debezium through the CDC user", () => checkMysql({
+        host: v("mysqlHost"), port: Number(v("mysqlPort")), user: v("mysqlCdcUser"), password: v("mysqlCdcPassword"), database: v("mysqlDatabase"),
+    }, (env.CDC_MYSQL_FLAVOR as "mysql" | "mariadb" | undefined) ?? "mysql"));
+});

@@ -222,6 +222,12 @@ settings costs >= 30 s before \`service_healthy\`); full probe of a ready servic
 
 ${table}
 
+Reading it: AlertManager and MariaDB answer correctly ~80-120 ms after their process starts, before a
+fresh probe process has finished loading (Node + client library, ~80-150 ms, see the full-probe column), so
+their overhead is mostly the probe's own start-up; in a stack the gate starts when the container is created
+and the image's own start takes seconds, which hides it. The poller and the probe sample independently, so
+a single run can come out slightly negative (the probe's attempt landed between two poller attempts).
+
 ## Mocked program evaluation
 
 One evaluation of \`index.ts\` (compiled) against \`pulumi.runtime.setMocks\`, each in a fresh process

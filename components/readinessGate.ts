@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT_ROOT, probeArgv, probeShellCommand, type ProbeRequest, type ProbeTiming } from "../lib/probes";
+import { PROJECT_ROOT, probeArgv, probeBuildProblem, probeShellCommand, type ProbeRequest, type ProbeTiming } from "../lib/probes";
 
 export interface ReadinessGateArgs {
     /** What to probe; Outputs so host ports read back from containers can be used. */
@@ -24,6 +24,8 @@ export class ReadinessGate extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReadinessGateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cdc:infra:ReadinessGate", name, {}, opts);
+        const buildProblem = probeBuildProblem();
+        if (buildProblem) throw new Error(`the readiness probe is not built from the current sources (${buildProblem}): run \`npm run build\``);
         const hasSecrets = args.secretEnv !== undefined && Object.keys(args.secretEnv).length > 0;
         const create = pulumi.all([args.request, pulumi.all(args.containerNames)]).apply(([request, containers]) =>
             probeShellCommand(probeArgv(request, { ...args.timing, containers })));

@@ -1,9 +1,11 @@
 // Probe definitions: what each readiness gate asks, as data shared by the components
 // (which build the command line), the probe program (which parses it) and the tests.
+import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { PROJECT_ROOT } from "./paths";
 import { MYSQL_FLAVORS, type MysqlFlavor } from "./settings";
-export { PROJECT_ROOT } from "./paths";
+export { PROJECT_ROOT };
 
 export type ProbeRequest =
     | { service: "spark"; url: string; expectedWorkers: number }
@@ -29,6 +31,21 @@ export const PROBE_SECRET_ENV = {
 
 /** The compiled probe program, relative to the project root (built by `npm run build`). */
 export const PROBE_PROGRAM = path.join("dist", "probe", "cli.js");
+
+/**
+ * Why the built probe cannot be trusted, or undefined: the gates run dist/, so a missing build or one
+ * older than its sources (lib/, probe/) would probe with old logic.
+ */
+export function probeBuildProblem(root = PROJECT_ROOT): string | undefined {
+    for (const dir of ["lib", "probe"]) {
+        for (const f of fs.readdirSync(path.join(root, dir)).filter((x) => x.endsWith(".ts"))) {
+            const built = path.join(root, "dist", dir, f.replace(/\.ts$/, ".js"));
+            if (!fs.existsSync(built)) return `${path.relative(root, built)} is missing`;
+            if (fs.statSync(built).mtimeMs < fs.statSync(path.join(root, dir, f)).mtimeMs) return `${path.relative(root, built)} is older than ${dir}/${f}`;
+        }
+    }
+    return undefined;
+}
 
 export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] {
     const args: string[] = [request.service];

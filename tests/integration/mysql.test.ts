@@ -8,9 +8,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as mysql from "mysql2/promise";
 import { binlogFlags, binlogStatusQuery, cdcInitSql, CDC_GRANTS, grantAsShown, MYSQL, MYSQL_CNF_FILE, type BinlogOptions, type CdcAccount } from "../../lib/mysql";
-import { PROBE_SECRET_ENV, probeArgv, probeShellCommand, type ProbeTiming } from "../../lib/probes";
+import { PROBE_SECRET_ENV, probeArgv, probeBuildProblem, probeShellCommand, type ProbeTiming } from "../../lib/probes";
 import { freePort, LOOPBACK, startProcess, stopAll, tempDir, waitFor, type RunningProcess } from "./support/processes";
-import { describeIfAvailable, PROJECT_ROOT, staleBuild, venvPython, which } from "./support/tools";
+import { describeIfAvailable, PROJECT_ROOT, venvPython, which } from "./support/tools";
 
 const MARIADBD = which("mariadbd");
 const INSTALL_DB = which("mariadb-install-db");
@@ -241,7 +241,7 @@ describeMysql("MySQL (MariaDB flavor) against a real mariadbd", () => {
     let main: Server;
 
     beforeAll(async () => {
-        const stale = staleBuild();
+        const stale = probeBuildProblem();
         if (stale) throw new Error(`the probe under test is not built from the current sources (${stale}): run npm run build`);
         main = await initServer("main");
         await startServer(main, flags);

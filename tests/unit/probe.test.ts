@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expectedServerVariables } from "../../lib/mysql";
-import { parseProbeArgv, probeArgv, probeShellCommand, PROBE_SECRET_ENV, ProbeUsageError, type ProbeRequest } from "../../lib/probes";
+import { parseProbeArgv, probeArgv, probeBuildProblem, probeShellCommand, PROBE_SECRET_ENV, ProbeUsageError, type ProbeRequest } from "../../lib/probes";
 import { evaluateAlertmanagerStatus } from "../../probe/alertmanager";
 import { containerLogTails, main } from "../../probe/main";
 import { evaluateServerVariables } from "../../probe/mysql";
@@ -202,5 +202,32 @@ describe("containerLogTails", () => {
     test("says so when there is no docker CLI", async () => {
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "empty-path-"));
         expect(await containerLogTails(["c1"], { PATH: empty })).toBe("--- container c1: no docker CLI on the PATH, logs not shown ---");
+    });
+});
+
+describe("probeBuildProblem", () => {
+    function tree(): string {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "probe-build-"));
+        for (const d of ["lib", "probe", "dist/lib", "dist/probe"]) fs.mkdirSync(path.join(root, d), { recursive: true });
+        fs.writeFileSync(path.join(root, "lib", "a.ts"), "");
+        fs.writeFileSync(path.join(root, "probe", "cli.ts"), "");
+        return root;
+    }
+    const touch = (file: string, secondsAgo: number) => {
+        fs.writeFileSync(file, "");
+        const t = Date.now() / 1000 - secondsAgo;
+        fs.utimesSync(file, t, t);
+    };
+    test("a missing, then a stale, then a fresh build", () => {
+        const root = tree();
+        expect(probeBuildProblem(root)).toBe(`${path.join("dist", "lib", "a.js")} is missing`);
+        touch(path.join(root, "dist", "lib", "a.js"), 0);
+        touch(path.join(root, "dist", "probe", "cli.js"), 3600);
+        expect(probeBuildProblem(root)).toBe(`${path.join("dist", "probe", "cli.js")} is older than probe/cli.ts`);
+        touch(path.join(root, "dist", "probe", "cli.js"), 0);
+        expect(probeBuildProblem(root)).toBeUndefined();
+    });
+    test("the project's own build is current (npm test builds first)", () => {
+        expect(probeBuildProblem()).toBeUndefined();
     });
 });

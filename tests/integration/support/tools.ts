@@ -50,14 +50,3 @@ export function describeIfAvailable(title: string, missing: (string | false | un
 
 export const PROJECT_ROOT = ROOT;
 
-/** dist/ must be built from the current sources, or the probe under test is an old one. */
-export function staleBuild(): string | undefined {
-    for (const dir of ["lib", "probe"]) {
-        for (const f of fs.readdirSync(path.join(ROOT, dir)).filter((x) => x.endsWith(".ts"))) {
-            const out = path.join(ROOT, "dist", dir, f.replace(/\.ts$/, ".js"));
-            if (!fs.existsSync(out)) return `${path.relative(ROOT, out)} is missing`;
-            if (fs.statSync(out).mtimeMs < fs.statSync(path.join(ROOT, dir, f)).mtimeMs) return `${path.relative(ROOT, out)} is older than ${dir}/${f}`;
-        }
-    }
-    return undefined;
-}

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import { ALERTMANAGER, ALERTMANAGER_CONFIG_FILE, alertmanagerArgs, routeReceiverOf } from "../lib/alertmanager";
 import { dockerName } from "../lib/naming";
-import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, REPLACE_FIXED_NAME, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface AlertManagerArgs {
@@ -42,7 +42,7 @@ export class AlertManager extends pulumi.ComponentResource {
             ports: [publishedPort(p, ALERTMANAGER.port, args.hostPort)],
             // Silences are snapshotted on graceful shutdown: give it time.
             destroyGraceSeconds: 30,
-        }, { parent: this, ...REPLACE_FIXED_NAME });
+        }, { parent: this, ...CONTAINER_OPTIONS });
         this.internalUrl = `http://${ALERTMANAGER.alias}:${ALERTMANAGER.port}`;
         const url = pulumi.interpolate`http://${hostAddress(p)}:${hostPortOf(this.container, ALERTMANAGER.port)}`;
         this.gate = new ReadinessGate(`${name}-ready`, {

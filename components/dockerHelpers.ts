@@ -51,8 +51,13 @@ export function containerBase(p: Placement, role: string, alias: string, memoryM
     } satisfies Partial<docker.ContainerArgs>;
 }
 
-/** Fixed container names clash on replace unless the old one goes first. */
-export const REPLACE_FIXED_NAME: pulumi.CustomResourceOptions = { deleteBeforeReplace: true };
+export const CONTAINER_OPTIONS: pulumi.CustomResourceOptions = {
+    // Fixed container names clash on replace unless the old one goes first.
+    deleteBeforeReplace: true,
+    // The daemon reports a network mode we never set; without this every up diffs and replaces
+    // the container (pulumi/pulumi-docker#1272).
+    ignoreChanges: ["networkMode"],
+};
 
 export function pulledImage(name: string, reference: string, parent: pulumi.Resource): docker.RemoteImage {
     // keepLocally: other stacks on the same daemon may use the same image.

@@ -6,7 +6,7 @@ import { binlogFlags, cdcInitSql, MYSQL, MYSQL_CNF_FILE, rootPasswordEnv } from 
 import { dockerName } from "../lib/naming";
 import { PROBE_SECRET_ENV } from "../lib/probes";
 import type { MysqlFlavor } from "../lib/settings";
-import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, REPLACE_FIXED_NAME, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface MysqlServerArgs {
@@ -66,7 +66,7 @@ export class MysqlServer extends pulumi.ComponentResource {
             ports: [publishedPort(p, MYSQL.port, args.hostPort)],
             // A clean shutdown flushes InnoDB and the binlog.
             destroyGraceSeconds: 60,
-        }, { parent: this, ...REPLACE_FIXED_NAME });
+        }, { parent: this, ...CONTAINER_OPTIONS });
 
         const host = hostAddress(p);
         const port = hostPortOf(this.container, MYSQL.port);

@@ -5,7 +5,7 @@ import * as path from "path";
 import { ALERTMANAGER } from "../lib/alertmanager";
 import { dockerName } from "../lib/naming";
 import { PROMETHEUS, PROMETHEUS_CONFIG_FILE, prometheusArgs, TEST_ALERT_RULES_FILE, alertmanagerTargetsOf } from "../lib/prometheus";
-import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, REPLACE_FIXED_NAME, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface PrometheusServerArgs {
@@ -52,7 +52,7 @@ export class PrometheusServer extends pulumi.ComponentResource {
             ports: [publishedPort(p, PROMETHEUS.port, args.hostPort)],
             // The TSDB head is flushed on graceful shutdown.
             destroyGraceSeconds: 30,
-        }, { parent: this, dependsOn: [args.alertmanagerReady], ...REPLACE_FIXED_NAME });
+        }, { parent: this, dependsOn: [args.alertmanagerReady], ...CONTAINER_OPTIONS });
         const url = pulumi.interpolate`http://${hostAddress(p)}:${hostPortOf(this.container, PROMETHEUS.port)}`;
         this.gate = new ReadinessGate(`${name}-ready`, {
             request: url.apply((u) => ({ service: "prometheus" as const, url: u, alertmanagerTarget })),

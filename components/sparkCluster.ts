@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import { dockerName } from "../lib/naming";
 import { SPARK, SPARK_DEFAULTS_FILE, sparkDaemonEnv, sparkMasterCommand, sparkMasterUrl, sparkWorkerCommand } from "../lib/spark";
-import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, REPLACE_FIXED_NAME, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface SparkClusterArgs {
@@ -53,7 +53,7 @@ export class SparkCluster extends pulumi.ComponentResource {
             hostname: SPARK.masterAlias,
             command: sparkMasterCommand({ sparkHome: SPARK.home, host: SPARK.masterAlias, port: SPARK.rpcPort, webUiPort: SPARK.masterUiPort }),
             ports: [publishedPort(p, SPARK.rpcPort, args.masterHostPort), publishedPort(p, SPARK.masterUiPort, args.uiHostPort)],
-        }, { parent: this, ...REPLACE_FIXED_NAME });
+        }, { parent: this, ...CONTAINER_OPTIONS });
 
         this.workers = Array.from({ length: args.workers }, (_, i) => {
             const alias = SPARK.workerAlias(i + 1);
@@ -66,7 +66,7 @@ export class SparkCluster extends pulumi.ComponentResource {
                     sparkHome: SPARK.home, host: alias, webUiPort: SPARK.workerUiPort, cores: args.workerCores,
                     memoryMb: args.workerMemoryMb, workDir: SPARK.workerScratchDir, masterUrl: this.internalMasterUrl,
                 }),
-            }, { parent: this, dependsOn: [this.master], ...REPLACE_FIXED_NAME });
+            }, { parent: this, dependsOn: [this.master], ...CONTAINER_OPTIONS });
         });
 
         const host = hostAddress(p);

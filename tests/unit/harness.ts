@@ -100,6 +100,7 @@ export interface RecordedOptions {
     deleteBeforeReplace?: boolean;
     retainOnDelete?: boolean;
     additionalSecretOutputs?: string[];
+    ignoreChanges?: string[];
 }
 /** Resource options by logical name, recorded by a stack transformation. */
 export const options = new Map<string, RecordedOptions>();
@@ -115,6 +116,7 @@ function recordOptions(args: pulumi.ResourceTransformationArgs): undefined {
         deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
         retainOnDelete: args.opts.retainOnDelete,
         additionalSecretOutputs: (args.opts as pulumi.CustomResourceOptions).additionalSecretOutputs,
+        ignoreChanges: args.opts.ignoreChanges,
     });
     return undefined;
 }

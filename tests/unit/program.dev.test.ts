@@ -141,6 +141,7 @@ describe("containers", () => {
             expect(c.inputs.restart).toBe("unless-stopped");
             expect(c.inputs.name).toMatch(/^cdc-test-infra-dev-/);
             expect(options.get(c.name)?.deleteBeforeReplace).toBe(true);
+            expect(options.get(c.name)?.ignoreChanges).toEqual(["networkMode"]);
             expect(c.inputs.labels).toEqual(expect.arrayContaining([{ label: "cdc-test-infra.stack", value: "dev" }]));
         }
         expect(container("alertmanager-server").memory).toBe(256);

@@ -30,9 +30,18 @@ export function evaluateServerVariables(vars: Record<string, string>, flavor: My
 
 // Errors that waiting will not fix: the server answered and refused.
 const FATAL_CODES = new Set(["ER_ACCESS_DENIED_ERROR", "ER_DBACCESS_DENIED_ERROR", "ER_SPECIFIC_ACCESS_DENIED_ERROR", "ER_NOT_SUPPORTED_AUTH_MODE"]);
+// The image sets passwords only when it initialises an empty data directory.
+const STALE_VOLUME_HINT = " (if the data volume was initialised earlier, e.g. kept from a destroyed stack, it holds the passwords of that time:" +
+    " set them with `pulumi config set --secret`, or remove the volume)";
+
 function refusal(who: string, err: unknown): Observation {
     const code = (err as { code?: unknown })?.code;
-    return { ready: false, fatal: typeof code === "string" && FATAL_CODES.has(code), observed: `${who}: ${describeError(err)}` };
+    const denied = code === "ER_ACCESS_DENIED_ERROR";
+    return {
+        ready: false,
+        fatal: typeof code === "string" && FATAL_CODES.has(code),
+        observed: `${who}: ${describeError(err)}${denied ? STALE_VOLUME_HINT : ""}`,
+    };
 }
 
 async function connect(t: MysqlProbeTarget, user: string, password: string, timeoutMs: number) {

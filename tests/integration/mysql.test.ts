@@ -325,6 +325,8 @@ describeMysql("MySQL (MariaDB flavor) against a real mariadbd", () => {
         expect(r.stdout).toBe("");
         expect(r.stderr).toContain(`mysql is not ready at ${LOOPBACK}:${main.port}: gave up, waiting cannot help (1 attempt)`);
         expect(r.stderr).toMatch(/last observed: root login: .*Access denied for user 'root'/);
+        // The likeliest cause in a stack: a data volume initialised with other passwords; the message says so.
+        expect(r.stderr).toContain("if the data volume was initialised earlier");
         expectNoSecrets(r);
     }, 30_000);
 

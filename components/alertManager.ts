@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import { ALERTMANAGER, ALERTMANAGER_CONFIG_FILE, alertmanagerArgs, routeReceiverOf } from "../lib/alertmanager";
 import { dockerName } from "../lib/naming";
-import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, hostUrl, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface AlertManagerArgs {
@@ -44,13 +44,11 @@ export class AlertManager extends pulumi.ComponentResource {
             destroyGraceSeconds: 30,
         }, { parent: this, ...CONTAINER_OPTIONS });
         this.internalUrl = `http://${ALERTMANAGER.alias}:${ALERTMANAGER.port}`;
-        const url = pulumi.interpolate`http://${hostAddress(p)}:${hostPortOf(this.container, ALERTMANAGER.port)}`;
+        const url = hostUrl(p, "http", this.container, ALERTMANAGER.port);
         this.gate = new ReadinessGate(`${name}-ready`, {
             request: url.apply((u) => ({ service: "alertmanager" as const, url: u, routeReceiver })),
             timing: args.readiness,
-            containerNames: [this.container.name],
-            triggers: [this.container.id],
-            dependsOn: [this.container],
+            containers: [this.container],
         }, { parent: this });
         this.url = this.gate.gate(url);
         this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });

@@ -32,6 +32,11 @@ export function hostAddress(p: Placement): string {
     return p.bindAddress === "0.0.0.0" ? "127.0.0.1" : p.bindAddress;
 }
 
+/** scheme://host:port of a published port, as the host dials it. */
+export function hostUrl(p: Placement, scheme: string, container: docker.Container, internal: number): pulumi.Output<string> {
+    return pulumi.interpolate`${scheme}://${hostAddress(p)}:${hostPortOf(container, internal)}`;
+}
+
 export function labels(p: Placement, role: string): docker.types.input.ContainerLabel[] {
     return [...stackLabels(p.project, p.stack), { label: "cdc-test-infra.role", value: role }];
 }

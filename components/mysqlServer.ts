@@ -73,10 +73,8 @@ export class MysqlServer extends pulumi.ComponentResource {
         this.gate = new ReadinessGate(`${name}-ready`, {
             request: port.apply((hostPort) => ({ service: "mysql" as const, host, port: hostPort, flavor: args.flavor, cdcUser: args.cdcUser })),
             timing: args.readiness,
-            containerNames: [this.container.name],
-            triggers: [this.container.id],
+            containers: [this.container],
             secretEnv: { [PROBE_SECRET_ENV.mysqlRootPassword]: rootPassword, [PROBE_SECRET_ENV.mysqlCdcPassword]: cdcPassword },
-            dependsOn: [this.container],
         }, { parent: this });
         this.host = this.gate.gate(host);
         this.port = this.gate.gate(port);

@@ -5,7 +5,7 @@ import * as path from "path";
 import { ALERTMANAGER } from "../lib/alertmanager";
 import { dockerName } from "../lib/naming";
 import { PROMETHEUS, PROMETHEUS_CONFIG_FILE, prometheusArgs, TEST_ALERT_RULES_FILE, alertmanagerTargetsOf } from "../lib/prometheus";
-import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, hostUrl, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface PrometheusServerArgs {
@@ -53,13 +53,11 @@ export class PrometheusServer extends pulumi.ComponentResource {
             // The TSDB head is flushed on graceful shutdown.
             destroyGraceSeconds: 30,
         }, { parent: this, dependsOn: [args.alertmanagerReady], ...CONTAINER_OPTIONS });
-        const url = pulumi.interpolate`http://${hostAddress(p)}:${hostPortOf(this.container, PROMETHEUS.port)}`;
+        const url = hostUrl(p, "http", this.container, PROMETHEUS.port);
         this.gate = new ReadinessGate(`${name}-ready`, {
             request: url.apply((u) => ({ service: "prometheus" as const, url: u, alertmanagerTarget })),
             timing: args.readiness,
-            containerNames: [this.container.name],
-            triggers: [this.container.id],
-            dependsOn: [this.container],
+            containers: [this.container],
         }, { parent: this });
         this.url = this.gate.gate(url);
         this.registerOutputs({ url: this.url });

@@ -1,4 +1,5 @@
 import * as command from "@pulumi/command";
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_ROOT, probeArgv, probeBuildProblem, probeShellCommand, type ProbeRequest, type ProbeTiming } from "../lib/probes";
 
@@ -6,12 +7,10 @@ export interface ReadinessGateArgs {
     /** What to probe; Outputs so host ports read back from containers can be used. */
     request: pulumi.Input<ProbeRequest>;
     timing: Omit<ProbeTiming, "containers">;
-    containerNames: pulumi.Input<string>[];
-    /** Re-run the probe when any of these change (container ids: a replaced container is probed again). */
-    triggers: pulumi.Input<string>[];
+    /** The service's containers: the gate waits for them, shows their logs on failure, and re-runs when one is replaced. */
+    containers: docker.Container[];
     /** Secrets for the probe, passed as environment variables. */
     secretEnv?: Record<string, pulumi.Input<string>>;
-    dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -27,18 +26,19 @@ export class ReadinessGate extends pulumi.ComponentResource {
         const buildProblem = probeBuildProblem();
         if (buildProblem) throw new Error(`the readiness probe is not built from the current sources (${buildProblem}): run \`npm run build\``);
         const hasSecrets = args.secretEnv !== undefined && Object.keys(args.secretEnv).length > 0;
-        const create = pulumi.all([args.request, pulumi.all(args.containerNames)]).apply(([request, containers]) =>
+        const create = pulumi.all([args.request, pulumi.all(args.containers.map((c) => c.name))]).apply(([request, containers]) =>
             probeShellCommand(probeArgv(request, { ...args.timing, containers })));
         const probe = new command.local.Command(`${name}-probe`, {
             create,
             dir: PROJECT_ROOT,
             environment: args.secretEnv,
-            triggers: args.triggers,
+            // A replaced container has a new id: the probe runs again.
+            triggers: args.containers.map((c) => c.id),
             // The probe never prints secrets, but a gate with secrets logs nothing and keeps its output secret.
             logging: hasSecrets ? "none" : "stdoutAndStderr",
         }, {
             parent: this,
-            dependsOn: args.dependsOn,
+            dependsOn: args.containers,
             additionalSecretOutputs: hasSecrets ? ["stdout", "stderr"] : [],
         });
         this.verdict = probe.stdout;

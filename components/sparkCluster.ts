@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import { dockerName } from "../lib/naming";
 import { SPARK, SPARK_DEFAULTS_FILE, sparkDaemonEnv, sparkMasterCommand, sparkMasterUrl, sparkWorkerCommand } from "../lib/spark";
-import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, hostUrl, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface SparkClusterArgs {
@@ -69,18 +69,15 @@ export class SparkCluster extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: [this.master], ...CONTAINER_OPTIONS });
         });
 
-        const host = hostAddress(p);
-        const uiUrl = pulumi.interpolate`http://${host}:${hostPortOf(this.master, SPARK.masterUiPort)}`;
+        const uiUrl = hostUrl(p, "http", this.master, SPARK.masterUiPort);
         const all = [this.master, ...this.workers];
         this.gate = new ReadinessGate(`${name}-ready`, {
             request: uiUrl.apply((url) => ({ service: "spark" as const, url, expectedWorkers: args.workers })),
             timing: args.readiness,
-            containerNames: all.map((c) => c.name),
-            triggers: all.map((c) => c.id),
-            dependsOn: all,
+            containers: all,
         }, { parent: this });
         this.uiUrl = this.gate.gate(uiUrl);
-        this.masterUrl = this.gate.gate(pulumi.interpolate`spark://${host}:${hostPortOf(this.master, SPARK.rpcPort)}`);
+        this.masterUrl = this.gate.gate(hostUrl(p, "spark", this.master, SPARK.rpcPort));
         this.registerOutputs({ masterUrl: this.masterUrl, uiUrl: this.uiUrl, internalMasterUrl: this.internalMasterUrl });
     }
 }

@@ -4,7 +4,6 @@
 // way a gate runs it, records the moment it declares ready. Overhead = probe ready - first correct.
 import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as mysql from "mysql2/promise";
@@ -17,44 +16,18 @@ import { alertmanagerCheck } from "../probe/alertmanager";
 import { mysqlCheck } from "../probe/mysql";
 import type { ReadinessCheck } from "../probe/poll";
 import { sparkCheck } from "../probe/spark";
+// The integration tests' process helpers: free loopback ports, process groups always stopped, temp dirs removed.
+import { freePort, LOOPBACK, startProcess, stopAll, tempDir as tmp } from "../tests/integration/support/processes";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const POLL_MS = 10;
 const INTERVAL_MS = SETTINGS_SCHEMA.readinessIntervalMs.default;
-const LOOPBACK = "127.0.0.1";
 const ROOT_PASSWORD = "bench-root-pw";
 const CDC = { database: "cdc_test", user: "cdc", password: "bench-cdc-pw" };
 const SECRET_ENV = { [PROBE_SECRET_ENV.mysqlRootPassword]: ROOT_PASSWORD, [PROBE_SECRET_ENV.mysqlCdcPassword]: CDC.password };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `cdc-bench-${name}-`));
-function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const s = net.createServer().listen(0, LOOPBACK, () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-    });
-}
-
-interface Proc { stop(): Promise<void>; output(): string }
-function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let out = "";
-    child.stdout.on("data", (d) => { out += d; });
-    child.stderr.on("data", (d) => { out += d; });
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    return {
-        output: () => out,
-        async stop() {
-            if (child.exitCode !== null || child.signalCode !== null) return;
-            try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ }
-            const t = setTimeout(() => { try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ } }, 20_000);
-            await exited;
-            clearTimeout(t);
-        },
-    };
-}
+const start = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => startProcess(cmd, args, { env });
 
 /** Resolves with the time the probe printed its verdict (stdout), or rejects with its output. */
 function runProbe(request: ProbeRequest, timeoutSeconds: number, env: NodeJS.ProcessEnv = {}): Promise<number> {
@@ -96,7 +69,7 @@ const alertmanager: Target = {
         }));
         const url = `http://${LOOPBACK}:${port}`;
         const receiver = routeReceiverOf(fs.readFileSync(ALERTMANAGER_CONFIG_FILE, "utf8"))!;
-        return { request: { service: "alertmanager", url, routeReceiver: receiver }, check: alertmanagerCheck(url, receiver), stop: proc.stop };
+        return { request: { service: "alertmanager", url, routeReceiver: receiver }, check: alertmanagerCheck(url, receiver), stop: () => proc.stop() };
     },
 };
 
@@ -132,7 +105,7 @@ function mariadbTarget(): Target {
             const target = { host: LOOPBACK, port, flavor: "mariadb" as const, rootPassword: ROOT_PASSWORD, cdcUser: CDC.user, cdcPassword: CDC.password };
             return {
                 request: { service: "mysql", host: LOOPBACK, port, flavor: "mariadb", cdcUser: CDC.user },
-                check: mysqlCheck(target), env: SECRET_ENV, stop: proc.stop,
+                check: mysqlCheck(target), env: SECRET_ENV, stop: () => proc.stop(),
             };
         },
     };
@@ -245,4 +218,8 @@ Machine: ${os.cpus().length} cores (${cpu}), Node ${process.version}, measured $
     process.stdout.write(report);
 }
 
-main().catch((err) => { process.stderr.write(`${err.stack ?? err}\n`); process.exit(1); });
+main().then(stopAll, async (err) => {
+    process.stderr.write(`${err.stack ?? err}\n`);
+    await stopAll();
+    process.exit(1);
+});

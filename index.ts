@@ -66,6 +66,7 @@ export const sparkUiUrl = spark.uiUrl;
 export const sparkInternalMasterUrl = spark.internalMasterUrl;
 export const alertmanagerUrl = alertmanager.url;
 export const alertmanagerInternalUrl = alertmanager.internalUrl;
+export const mysqlFlavor = s.mysql.flavor;
 export const mysqlHost = mysql.host;
 export const mysqlPort = mysql.port;
 export const mysqlDatabase = mysql.database;
@@ -75,5 +76,5 @@ export const mysqlRootPassword = mysql.rootPassword;
 export const prometheusUrl = prometheus?.url;
 /** `pulumi stack output testEnv --show-secrets > .env.cdc` gives KEY=value lines to source. */
 export const testEnv = pulumi.secret(pulumi.output({
-    sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,
+    sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlFlavor, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,
 }).apply(testEnvLines));

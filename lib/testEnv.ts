@@ -1,9 +1,13 @@
 // The stack's endpoints as KEY=value lines for a test suite to source (`set -a; . file`).
+// The variable names live once, in the Python plugin's env_keys.json, which reads these lines back.
+import type { MysqlFlavor } from "./settings";
+import ENV_KEYS from "../python/src/cdc_test_infra/env_keys.json";
 
 export interface Endpoints {
     sparkMasterUrl: string;
     sparkUiUrl: string;
     alertmanagerUrl: string;
+    mysqlFlavor: MysqlFlavor;
     mysqlHost: string;
     mysqlPort: number;
     mysqlDatabase: string;
@@ -13,17 +17,8 @@ export interface Endpoints {
     prometheusUrl?: string;
 }
 
-export const TEST_ENV_KEYS: Record<keyof Endpoints, string> = {
-    sparkMasterUrl: "CDC_SPARK_MASTER_URL",
-    sparkUiUrl: "CDC_SPARK_UI_URL",
-    alertmanagerUrl: "CDC_ALERTMANAGER_URL",
-    mysqlHost: "CDC_MYSQL_HOST",
-    mysqlPort: "CDC_MYSQL_PORT",
-    mysqlDatabase: "CDC_MYSQL_DATABASE",
-    mysqlCdcUser: "CDC_MYSQL_USER",
-    mysqlCdcPassword: "CDC_MYSQL_PASSWORD",
-    prometheusUrl: "CDC_PROMETHEUS_URL",
-};
+/** Endpoint name -> environment variable; every endpoint has one (checked by the compiler and a unit test). */
+export const TEST_ENV_KEYS: Record<keyof Endpoints, string> = ENV_KEYS;
 
 /** Single-quoted for POSIX shells, so any value sources back unchanged. */
 function shellValue(value: string): string {

@@ -26,14 +26,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "bootstrap: apt-get install ${missing[*]}"
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Another apt (unattended upgrades on a fresh machine) may hold the locks: wait for it, don't fail.
+    apt_wait=(-o DPkg::Lock::Timeout=600)
+    "${sudo_cmd[@]}" apt-get "${apt_wait[@]}" update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/pip install -q --disable-pip-version-check -r tests/integration/requirements.txt
+# The pytest plugin for the pipeline's tests (python/), editable so its tests run the working tree.
+.venv/bin/pip install -q --disable-pip-version-check -e ./python
 
 npm ci --no-audit --no-fund
 echo "bootstrap: done. Run the tests with: PATH=\"\$PWD/.tools/bin:\$PATH\" npm test"

@@ -1,6 +1,7 @@
 // The consumer checks against a running environment described by the KEY=value lines that
 // `npm run env:up -- --env-file .env.cdc` writes (source them first: set -a; . ./.env.cdc; set +a).
 // Without them it prints "skipped: ..." and skips; under CDC_REQUIRE_E2E=1 it fails instead.
+import { MYSQL_FLAVORS, type MysqlFlavor } from "../../lib/settings";
 import { TEST_ENV_KEYS } from "../../lib/testEnv";
 import { checkAlertDelivery, checkAlertmanager, checkMysql, checkSpark } from "./consumerChecks";
 
@@ -16,6 +17,11 @@ if (missing.length > 0) {
     describeEnvironment = describe.skip;
 }
 
+function parseFlavor(value: string): MysqlFlavor {
+    if (!MYSQL_FLAVORS.includes(value as MysqlFlavor)) throw new Error(`${TEST_ENV_KEYS.mysqlFlavor}=${value}: expected one of ${MYSQL_FLAVORS.join(", ")}`);
+    return value as MysqlFlavor;
+}
+
 describeEnvironment("the running environment, as the pipeline's tests see it", () => {
     const v = (key: keyof typeof TEST_ENV_KEYS) => env[TEST_ENV_KEYS[key]]!;
     const expectedWorkers = Number(env.CDC_EXPECTED_SPARK_WORKERS ?? "1");
@@ -25,5 +31,5 @@ describeEnvironment("the running environment, as the pipeline's tests see it", (
     (env[PROMETHEUS_KEY] ? test : test.skip)("Prometheus delivers its test alert to AlertManager", () => checkAlertDelivery(v("alertmanagerUrl")), 120_000);
     test("MySQL binlog ready for Debezium through the CDC user", () => checkMysql({
         host: v("mysqlHost"), port: Number(v("mysqlPort")), user: v("mysqlCdcUser"), password: v("mysqlCdcPassword"), database: v("mysqlDatabase"),
-    }, (env.CDC_MYSQL_FLAVOR as "mysql" | "mariadb" | undefined) ?? "mysql"));
+    }, parseFlavor(v("mysqlFlavor"))));
 });

@@ -200,7 +200,7 @@ describe("preflight", () => {
 
 const ENDPOINTS: Endpoints = {
     sparkMasterUrl: "spark://127.0.0.1:32801", sparkUiUrl: "http://127.0.0.1:32802", alertmanagerUrl: "http://127.0.0.1:32803",
-    mysqlHost: "127.0.0.1", mysqlPort: 32804, mysqlDatabase: "cdc_test", mysqlCdcUser: "cdc", mysqlCdcPassword: "pa$$ 'word",
+    mysqlFlavor: "mariadb", mysqlHost: "127.0.0.1", mysqlPort: 32804, mysqlDatabase: "cdc_test", mysqlCdcUser: "cdc", mysqlCdcPassword: "pa$$ 'word",
 };
 const ROOT_PASSWORD = "r00t-Secret-xyz";
 /** What the Automation API hands back after `up`: secrets decrypted but flagged. */
@@ -209,7 +209,7 @@ function outputs(): StackOutputs {
     return {
         environment: plain("ephemeral"),
         sparkMasterUrl: plain(ENDPOINTS.sparkMasterUrl), sparkUiUrl: plain(ENDPOINTS.sparkUiUrl),
-        alertmanagerUrl: plain(ENDPOINTS.alertmanagerUrl), mysqlHost: plain(ENDPOINTS.mysqlHost), mysqlPort: plain(ENDPOINTS.mysqlPort),
+        alertmanagerUrl: plain(ENDPOINTS.alertmanagerUrl), mysqlFlavor: plain(ENDPOINTS.mysqlFlavor), mysqlHost: plain(ENDPOINTS.mysqlHost), mysqlPort: plain(ENDPOINTS.mysqlPort),
         mysqlDatabase: plain("cdc_test"), mysqlCdcUser: plain("cdc"),
         mysqlCdcPassword: { value: ENDPOINTS.mysqlCdcPassword, secret: true },
         mysqlRootPassword: { value: ROOT_PASSWORD, secret: true },

@@ -25,7 +25,13 @@ function shellValue(value: string): string {
     return /^[A-Za-z0-9_.:\/@%+=,-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The stack's lines: every endpoint the program has (Prometheus may be off). */
 export function testEnvLines(e: Endpoints): string {
+    return envLinesOf(e);
+}
+
+/** Lines for the endpoints given; tests that stand up part of the stack write theirs with it. */
+export function envLinesOf(e: Partial<Endpoints>): string {
     return (Object.keys(TEST_ENV_KEYS) as (keyof Endpoints)[])
         .filter((key) => e[key] !== undefined)
         .map((key) => `${TEST_ENV_KEYS[key]}=${shellValue(String(e[key]))}`)

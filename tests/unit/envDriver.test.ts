@@ -431,6 +431,10 @@ describe("the driver as a program on this machine", () => {
                 fs.writeFileSync(path.join(outDir, dir, file.replace(/\.ts$/, ".js")), js);
             }
         }
+        // lib/testEnv.ts imports the env keys from the Python plugin's JSON.
+        const envKeys = path.join("python", "src", "cdc_test_infra", "env_keys.json");
+        fs.mkdirSync(path.dirname(path.join(outDir, envKeys)), { recursive: true });
+        fs.copyFileSync(path.join(ROOT, envKeys), path.join(outDir, envKeys));
     });
     afterAll(() => { if (outDir) fs.rmSync(outDir, { recursive: true, force: true }); });
 

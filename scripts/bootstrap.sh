@@ -3,6 +3,7 @@
 #   - Node 24 from the npm registry into .tools/bin (current @pulumi/pulumi needs Node >= 22)
 #   - the real servers the integration tests start: AlertManager (+amtool), MariaDB, Prometheus; shellcheck
 #   - the pipeline's Python clients (pyspark, delta-spark, mysql-connector-python) in .venv
+#   - Kafka, Kafka Connect and the Debezium connector plugins from Maven Central (.tools/jars)
 #   - the project's npm packages (npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,9 @@ fi
 .venv/bin/pip install -q --disable-pip-version-check -r tests/integration/requirements.txt
 # The pytest plugin for the pipeline's tests (python/), editable so its tests run the working tree.
 .venv/bin/pip install -q --disable-pip-version-check -e ./python
+
+# Kafka broker, Kafka Connect and Debezium plugins as Java processes for the integration tests.
+bash scripts/fetch-jars.sh
 
 npm ci --no-audit --no-fund
 echo "bootstrap: done. Run the tests with: PATH=\"\$PWD/.tools/bin:\$PATH\" npm test"

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlertManager } from "./components/alertManager";
 import { MysqlServer } from "./components/mysqlServer";
 import { StackNetwork } from "./components/network";
+import { PostgresServer } from "./components/postgresServer";
 import { PrometheusServer } from "./components/prometheusServer";
 import { SparkCluster } from "./components/sparkCluster";
 import { readStackConfig } from "./lib/stackConfig";
@@ -60,6 +61,17 @@ const mysql = new MysqlServer("mysql", {
     readiness: s.readiness,
 });
 
+const postgres = s.postgres.enabled
+    ? new PostgresServer("postgres", {
+        placement,
+        ...s.postgres,
+        hostPort: s.postgres.port,
+        superuserPassword: secrets.postgresSuperuserPassword,
+        cdcPassword: secrets.postgresCdcPassword,
+        readiness: s.readiness,
+    })
+    : undefined;
+
 export const environment = s.environment;
 export const sparkMasterUrl = spark.masterUrl;
 export const sparkUiUrl = spark.uiUrl;
@@ -74,7 +86,15 @@ export const mysqlCdcUser = mysql.cdcUser;
 export const mysqlCdcPassword = mysql.cdcPassword;
 export const mysqlRootPassword = mysql.rootPassword;
 export const prometheusUrl = prometheus?.url;
+export const postgresHost = postgres?.host;
+export const postgresPort = postgres?.port;
+export const postgresDatabase = postgres?.database;
+export const postgresCdcUser = postgres?.cdcUser;
+export const postgresCdcPassword = postgres?.cdcPassword;
+export const postgresPublication = postgres?.publication;
+export const postgresSuperuserPassword = postgres?.superuserPassword;
 /** `pulumi stack output testEnv --show-secrets > .env.cdc` gives KEY=value lines to source. */
 export const testEnv = pulumi.secret(pulumi.output({
     sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlFlavor, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,
+    postgresHost, postgresPort, postgresDatabase, postgresCdcUser, postgresCdcPassword, postgresPublication,
 }).apply(testEnvLines));

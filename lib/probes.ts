@@ -11,10 +11,11 @@ export type ProbeRequest =
     | { service: "spark"; url: string; expectedWorkers: number }
     | { service: "alertmanager"; url: string; routeReceiver: string }
     | { service: "mysql"; host: string; port: number; flavor: MysqlFlavor; cdcUser: string }
-    | { service: "prometheus"; url: string; alertmanagerTarget: string };
+    | { service: "prometheus"; url: string; alertmanagerTarget: string }
+    | { service: "postgres"; host: string; port: number; database: string; cdcUser: string; publication: string };
 
 export type ProbeService = ProbeRequest["service"];
-export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus"];
+export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus", "postgres"];
 
 export interface ProbeTiming {
     timeoutSeconds: number;
@@ -27,6 +28,7 @@ export interface ProbeTiming {
 export const PROBE_SECRET_ENV = {
     mysqlRootPassword: "PROBE_MYSQL_ROOT_PASSWORD",
     mysqlCdcPassword: "PROBE_MYSQL_CDC_PASSWORD",
+    postgresCdcPassword: "PROBE_POSTGRES_CDC_PASSWORD",
 } as const;
 
 /** The compiled probe program, relative to the project root (built by `npm run build`). */
@@ -62,6 +64,10 @@ export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] 
             break;
         case "prometheus":
             args.push("--url", request.url, "--alertmanager", request.alertmanagerTarget);
+            break;
+        case "postgres":
+            args.push("--host", request.host, "--port", String(request.port), "--database", request.database,
+                "--cdc-user", request.cdcUser, "--publication", request.publication);
             break;
     }
     args.push("--timeout", String(timing.timeoutSeconds), "--interval", String(timing.intervalMs));
@@ -106,6 +112,7 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
                 url: { type: "string" }, workers: { type: "string" }, "route-receiver": { type: "string" },
                 host: { type: "string" }, port: { type: "string" }, flavor: { type: "string" }, "cdc-user": { type: "string" },
                 alertmanager: { type: "string" },
+                database: { type: "string" }, publication: { type: "string" },
                 timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
             },
         });
@@ -138,6 +145,13 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
         }
         case "prometheus":
             request = { service: "prometheus", url: requireText("url", v.url), alertmanagerTarget: requireText("alertmanager", v.alertmanager) };
+            break;
+        case "postgres":
+            request = {
+                service: "postgres", host: requireText("host", v.host), port: requireInt("port", v.port, 1, 65535),
+                database: requireText("database", v.database), cdcUser: requireText("cdc-user", v["cdc-user"]),
+                publication: requireText("publication", v.publication),
+            };
             break;
     }
     return { request, timing };

@@ -59,6 +59,8 @@ const image = (value: string, description: string): StringSetting => ({
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+// Lowercase, so the quoted names the init SQL creates are the names unquoted SQL means too.
+const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export const SETTINGS_SCHEMA = {
     bindAddress: {
@@ -169,11 +171,47 @@ export const SETTINGS_SCHEMA = {
         max: 60000,
         description: "Pause between readiness probe attempts",
     },
+    postgresEnabled: {
+        type: "boolean",
+        default: true,
+        description: "Run PostgreSQL as a second CDC source (logical decoding for Debezium's PostgreSQL connector)",
+    },
+    postgresImage: image("postgres:17", "PostgreSQL image, major version 13 to 17 (18 moved the data directory this stack mounts)"),
+    postgresPort: port(5432, "Host port of the PostgreSQL server"),
+    postgresMemoryMb: memoryMb(512, "Memory limit of the PostgreSQL container"),
+    postgresDatabase: {
+        type: "string",
+        default: "cdc_test",
+        description: "Test database created for the pipeline, with the publication Debezium reads",
+        pattern: PG_IDENTIFIER,
+        patternHelp: "lowercase letters, digits and _, starting with a letter or _, at most 63 characters",
+    },
+    postgresCdcUser: {
+        type: "string",
+        default: "cdc",
+        description: "Role with LOGIN and REPLICATION that Debezium and the pipeline's tests connect as",
+        pattern: PG_IDENTIFIER,
+        patternHelp: "lowercase letters, digits and _, starting with a letter or _, at most 63 characters",
+    },
+    postgresMaxWalSenders: {
+        type: "integer",
+        default: 10,
+        min: 1,
+        max: 1000,
+        description: "max_wal_senders: one per streaming Debezium connector",
+    },
+    postgresMaxReplicationSlots: {
+        type: "integer",
+        default: 10,
+        min: 1,
+        max: 1000,
+        description: "max_replication_slots: one per Debezium connector, plus one the readiness probe creates and drops",
+    },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS_SCHEMA;
 /** Secret settings: set with `pulumi config set --secret`; generated when absent. */
-export const SECRET_KEYS = ["mysqlRootPassword", "mysqlCdcPassword"] as const;
+export const SECRET_KEYS = ["mysqlRootPassword", "mysqlCdcPassword", "postgresSuperuserPassword", "postgresCdcPassword"] as const;
 
 export const DEFAULT_MYSQL_IMAGES: Record<MysqlFlavor, string> = {
     mysql: "mysql:8.4",
@@ -210,6 +248,16 @@ export interface Settings {
         cdcUser: string;
     };
     readiness: { timeoutSeconds: number; intervalMs: number };
+    postgres: {
+        enabled: boolean;
+        image: string;
+        port: number;
+        memoryMb: number;
+        database: string;
+        cdcUser: string;
+        maxWalSenders: number;
+        maxReplicationSlots: number;
+    };
 }
 
 export class SettingsError extends Error {
@@ -271,6 +319,7 @@ export function parseSettings(raw: Raw, project: string, stack: string): Setting
         v[key] = parseOne(key, SETTINGS_SCHEMA[key], raw[key], problems);
     }
     const p = v as Parsed;
+    problems.push(...postgresProblems(p));
     if (problems.length > 0) throw new SettingsError(problems);
     const flavor = p.mysqlFlavor as MysqlFlavor;
     const environment: EnvironmentKind = p.environment === "auto"
@@ -308,5 +357,30 @@ export function parseSettings(raw: Raw, project: string, stack: string): Setting
             cdcUser: p.mysqlCdcUser,
         },
         readiness: { timeoutSeconds: p.readinessTimeoutSeconds, intervalMs: p.readinessIntervalMs },
+        postgres: {
+            enabled: p.postgresEnabled,
+            image: p.postgresImage,
+            port: p.postgresPort,
+            memoryMb: p.postgresMemoryMb,
+            database: p.postgresDatabase,
+            cdcUser: p.postgresCdcUser,
+            maxWalSenders: p.postgresMaxWalSenders,
+            maxReplicationSlots: p.postgresMaxReplicationSlots,
+        },
     };
+}
+
+/** Checks across PostgreSQL settings that the per-key schema cannot express. */
+function postgresProblems(p: Parsed): string[] {
+    const problems: string[] = [];
+    // The official image's tags start with the major version (17, 17.6, 17-bookworm); other images are not judged.
+    const major = /^(?:.*\/)?postgres:(\d+)/.exec(p.postgresImage)?.[1];
+    if (major !== undefined && (Number(major) < 13 || Number(major) > 17)) {
+        problems.push(`postgresImage = ${JSON.stringify(p.postgresImage)}: expected PostgreSQL 13 to 17 (18 and later keep data under /var/lib/postgresql/<major>/docker, not the /var/lib/postgresql/data this stack mounts)`);
+    }
+    const user = p.postgresCdcUser;
+    if (user === "postgres" || user === "public" || user.startsWith("pg_")) {
+        problems.push(`postgresCdcUser = ${JSON.stringify(user)}: expected a name other than postgres (the superuser) or public, not starting with pg_ (reserved)`);
+    }
+    return problems;
 }

@@ -4,7 +4,7 @@ import { parseSettings, SECRET_KEYS, type Settings } from "./settings";
 
 export interface StackConfig {
     settings: Settings;
-    secrets: { mysqlRootPassword?: pulumi.Output<string>; mysqlCdcPassword?: pulumi.Output<string> };
+    secrets: Partial<Record<(typeof SECRET_KEYS)[number], pulumi.Output<string>>>;
 }
 
 export function readStackConfig(): StackConfig {

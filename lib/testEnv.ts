@@ -15,6 +15,13 @@ export interface Endpoints {
     mysqlCdcPassword: string;
     /** Absent when Prometheus is switched off. */
     prometheusUrl?: string;
+    /** Absent when PostgreSQL is switched off. */
+    postgresHost?: string;
+    postgresPort?: number;
+    postgresDatabase?: string;
+    postgresCdcUser?: string;
+    postgresCdcPassword?: string;
+    postgresPublication?: string;
 }
 
 /** Endpoint name -> environment variable; every endpoint has one (checked by the compiler and a unit test). */

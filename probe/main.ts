@@ -2,7 +2,7 @@
 // Progress goes to stderr, the verdict to stdout; exit 0 when ready, 1 when not, 2 on bad usage.
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, type ProbeRequest } from "../lib/probes";
+import { parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, PROBE_SERVICES, type ProbeRequest } from "../lib/probes";
 import { NotReadyError, waitUntilReady, type ReadinessCheck } from "./poll";
 
 // Each service's client is loaded only when probed: a gate's probe is a fresh process, and
@@ -18,12 +18,17 @@ export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readine
         case "prometheus":
             return (require("./prometheus") as typeof import("./prometheus")).prometheusCheck(request.url, request.alertmanagerTarget);
         case "mysql": {
-            const missing = Object.values(PROBE_SECRET_ENV).filter((name) => !env[name]);
+            const missing = [PROBE_SECRET_ENV.mysqlRootPassword, PROBE_SECRET_ENV.mysqlCdcPassword].filter((name) => !env[name]);
             if (missing.length > 0) throw new ProbeUsageError(`environment ${missing.join(", ")} not set: the mysql probe reads passwords from the environment`);
             return (require("./mysql") as typeof import("./mysql")).mysqlCheck({
                 host: request.host, port: request.port, flavor: request.flavor, cdcUser: request.cdcUser,
                 rootPassword: env[PROBE_SECRET_ENV.mysqlRootPassword]!, cdcPassword: env[PROBE_SECRET_ENV.mysqlCdcPassword]!,
             });
+        }
+        case "postgres": {
+            const password = env[PROBE_SECRET_ENV.postgresCdcPassword];
+            if (!password) throw new ProbeUsageError(`environment ${PROBE_SECRET_ENV.postgresCdcPassword} not set: the postgres probe reads the CDC password from the environment`);
+            return (require("./postgres") as typeof import("./postgres")).postgresCheck({ ...request, cdcPassword: password });
         }
     }
 }
@@ -54,7 +59,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         check = checkFor(request, env);
     } catch (err) {
         if (!(err instanceof ProbeUsageError)) throw err;
-        process.stderr.write(`probe: ${err.message}\nusage: probe <spark|alertmanager|mysql|prometheus> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
+        process.stderr.write(`probe: ${err.message}\nusage: probe <${PROBE_SERVICES.join("|")}> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
         return 2;
     }
     try {

@@ -16,12 +16,12 @@ let out: Record<string, any>;
 beforeAll(async () => { out = await runProgram(); });
 
 const container = (name: string) => byName(name).inputs;
-const SERVICE_CONTAINERS = ["spark-master", "spark-worker-1", "alertmanager-server", "mysql-server", "prometheus-server"];
+const SERVICE_CONTAINERS = ["spark-master", "spark-worker-1", "alertmanager-server", "mysql-server", "prometheus-server", "postgres-server"];
 
 describe("images", () => {
     test("each service pulls its pinned image once and keeps it for other stacks on the daemon", () => {
         const images = ofType(IMAGE).map((r) => r.inputs);
-        expect(images.map((i) => i.name).sort()).toEqual([defaults.alertmanager.image, defaults.mysql.image, defaults.spark.image, defaults.prometheus.image].sort());
+        expect(images.map((i) => i.name).sort()).toEqual([defaults.alertmanager.image, defaults.mysql.image, defaults.spark.image, defaults.prometheus.image, defaults.postgres.image].sort());
         for (const i of images) expect(i.keepLocally).toBe(true);
     });
     test("containers reference the pulled image id, not a name (no replace on every up)", () => {
@@ -102,7 +102,7 @@ describe("volumes", () => {
             expect(container(name).volumes).toEqual([{ volumeName: volume, containerPath: path }]);
         }
         expect(ofType(VOLUME).map((v) => v.inputs.name).sort()).toEqual(
-            ["cdc-test-infra-dev-alertmanager-data", "cdc-test-infra-dev-mysql-data", "cdc-test-infra-dev-prometheus-data", "cdc-test-infra-dev-spark-data"]);
+            ["cdc-test-infra-dev-alertmanager-data", "cdc-test-infra-dev-mysql-data", "cdc-test-infra-dev-postgres-data", "cdc-test-infra-dev-prometheus-data", "cdc-test-infra-dev-spark-data"]);
         for (const v of ofType(VOLUME)) expect(options.get(v.name)?.retainOnDelete).toBe(true);
     });
 });
@@ -233,7 +233,7 @@ describe("outputs", () => {
     test("generated passwords come from state (RandomPassword), not from the program run", async () => {
         expect(await valueOf(out.mysqlRootPassword)).toBe("generated-mysql-root-password");
         expect(await valueOf(out.mysqlCdcPassword)).toBe("generated-mysql-cdc-password");
-        expect(ofType(COMMAND)).toHaveLength(4);
+        expect(ofType(COMMAND)).toHaveLength(5);
     });
 });
 

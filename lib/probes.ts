@@ -11,10 +11,12 @@ export type ProbeRequest =
     | { service: "spark"; url: string; expectedWorkers: number }
     | { service: "alertmanager"; url: string; routeReceiver: string }
     | { service: "mysql"; host: string; port: number; flavor: MysqlFlavor; cdcUser: string }
-    | { service: "prometheus"; url: string; alertmanagerTarget: string };
+    | { service: "prometheus"; url: string; alertmanagerTarget: string }
+    | { service: "connect"; url: string; connectorClasses: string[] }
+    | { service: "connector"; url: string; name: string; config: Record<string, string> };
 
 export type ProbeService = ProbeRequest["service"];
-export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus"];
+export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus", "connect", "connector"];
 
 export interface ProbeTiming {
     timeoutSeconds: number;
@@ -28,6 +30,9 @@ export const PROBE_SECRET_ENV = {
     mysqlRootPassword: "PROBE_MYSQL_ROOT_PASSWORD",
     mysqlCdcPassword: "PROBE_MYSQL_CDC_PASSWORD",
 } as const;
+
+/** Secrets (one per line) the connector probe must never show, e.g. in a connector's error trace; used only to redact. */
+export const CONNECTOR_REDACT_ENV = "PROBE_CONNECTOR_REDACT";
 
 /** The compiled probe program, relative to the project root (built by `npm run build`). */
 export const PROBE_PROGRAM = path.join("dist", "probe", "cli.js");
@@ -63,6 +68,12 @@ export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] 
         case "prometheus":
             args.push("--url", request.url, "--alertmanager", request.alertmanagerTarget);
             break;
+        case "connect":
+            args.push("--url", request.url, ...request.connectorClasses.flatMap((c) => ["--plugin", c]));
+            break;
+        case "connector":
+            args.push("--url", request.url, "--name", request.name, "--config", JSON.stringify(request.config));
+            break;
     }
     args.push("--timeout", String(timing.timeoutSeconds), "--interval", String(timing.intervalMs));
     for (const c of timing.containers) args.push("--container", c);
@@ -92,6 +103,20 @@ function requireText(name: string, value: string | undefined): string {
     return value;
 }
 
+function requireStringMap(name: string, value: string | undefined): Record<string, string> {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(requireText(name, value));
+    } catch (err) {
+        if (err instanceof ProbeUsageError) throw err;
+        throw new ProbeUsageError(`--${name} is not JSON: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed) || Object.values(parsed).some((x) => typeof x !== "string")) {
+        throw new ProbeUsageError(`--${name}: expected a JSON object of string values`);
+    }
+    return parsed as Record<string, string>;
+}
+
 export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing: ProbeTiming } {
     const [service, ...rest] = argv;
     if (!PROBE_SERVICES.includes(service as ProbeService)) {
@@ -106,6 +131,7 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
                 url: { type: "string" }, workers: { type: "string" }, "route-receiver": { type: "string" },
                 host: { type: "string" }, port: { type: "string" }, flavor: { type: "string" }, "cdc-user": { type: "string" },
                 alertmanager: { type: "string" },
+                plugin: { type: "string", multiple: true }, name: { type: "string" }, config: { type: "string" },
                 timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
             },
         });
@@ -138,6 +164,12 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
         }
         case "prometheus":
             request = { service: "prometheus", url: requireText("url", v.url), alertmanagerTarget: requireText("alertmanager", v.alertmanager) };
+            break;
+        case "connect":
+            request = { service: "connect", url: requireText("url", v.url), connectorClasses: v.plugin ?? [] };
+            break;
+        case "connector":
+            request = { service: "connector", url: requireText("url", v.url), name: requireText("name", v.name), config: requireStringMap("config", v.config) };
             break;
     }
     return { request, timing };

@@ -2,7 +2,7 @@
 // Progress goes to stderr, the verdict to stdout; exit 0 when ready, 1 when not, 2 on bad usage.
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, type ProbeRequest } from "../lib/probes";
+import { CONNECTOR_REDACT_ENV, parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, type ProbeRequest } from "../lib/probes";
 import { NotReadyError, waitUntilReady, type ReadinessCheck } from "./poll";
 
 // Each service's client is loaded only when probed: a gate's probe is a fresh process, and
@@ -25,6 +25,11 @@ export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readine
                 rootPassword: env[PROBE_SECRET_ENV.mysqlRootPassword]!, cdcPassword: env[PROBE_SECRET_ENV.mysqlCdcPassword]!,
             });
         }
+        case "connect":
+            return (require("./connect") as typeof import("./connect")).connectCheck(request.url, request.connectorClasses);
+        case "connector":
+            return (require("./connect") as typeof import("./connect")).connectorCheck(request.url, { name: request.name, config: request.config },
+                (env[CONNECTOR_REDACT_ENV] ?? "").split("\n"));
     }
 }
 
@@ -54,7 +59,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         check = checkFor(request, env);
     } catch (err) {
         if (!(err instanceof ProbeUsageError)) throw err;
-        process.stderr.write(`probe: ${err.message}\nusage: probe <spark|alertmanager|mysql|prometheus> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
+        process.stderr.write(`probe: ${err.message}\nusage: probe <spark|alertmanager|mysql|prometheus|connect|connector> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
         return 2;
     }
     try {

@@ -11,10 +11,11 @@ export type ProbeRequest =
     | { service: "spark"; url: string; expectedWorkers: number }
     | { service: "alertmanager"; url: string; routeReceiver: string }
     | { service: "mysql"; host: string; port: number; flavor: MysqlFlavor; cdcUser: string }
-    | { service: "prometheus"; url: string; alertmanagerTarget: string };
+    | { service: "prometheus"; url: string; alertmanagerTarget: string }
+    | { service: "kafka"; bootstrap: string; topic: string };
 
 export type ProbeService = ProbeRequest["service"];
-export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus"];
+export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus", "kafka"];
 
 export interface ProbeTiming {
     timeoutSeconds: number;
@@ -63,6 +64,9 @@ export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] 
         case "prometheus":
             args.push("--url", request.url, "--alertmanager", request.alertmanagerTarget);
             break;
+        case "kafka":
+            args.push("--bootstrap", request.bootstrap, "--topic", request.topic);
+            break;
     }
     args.push("--timeout", String(timing.timeoutSeconds), "--interval", String(timing.intervalMs));
     for (const c of timing.containers) args.push("--container", c);
@@ -106,6 +110,7 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
                 url: { type: "string" }, workers: { type: "string" }, "route-receiver": { type: "string" },
                 host: { type: "string" }, port: { type: "string" }, flavor: { type: "string" }, "cdc-user": { type: "string" },
                 alertmanager: { type: "string" },
+                bootstrap: { type: "string" }, topic: { type: "string" },
                 timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
             },
         });
@@ -139,6 +144,12 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
         case "prometheus":
             request = { service: "prometheus", url: requireText("url", v.url), alertmanagerTarget: requireText("alertmanager", v.alertmanager) };
             break;
+        case "kafka": {
+            const bootstrap = requireText("bootstrap", v.bootstrap);
+            if (!/^[^\s:,]+:\d{1,5}$/.test(bootstrap)) throw new ProbeUsageError(`--bootstrap ${JSON.stringify(bootstrap)}: expected one host:port`);
+            request = { service: "kafka", bootstrap, topic: requireText("topic", v.topic) };
+            break;
+        }
     }
     return { request, timing };
 }

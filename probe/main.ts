@@ -2,7 +2,7 @@
 // Progress goes to stderr, the verdict to stdout; exit 0 when ready, 1 when not, 2 on bad usage.
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, type ProbeRequest } from "../lib/probes";
+import { parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, PROBE_SERVICES, type ProbeRequest } from "../lib/probes";
 import { NotReadyError, waitUntilReady, type ReadinessCheck } from "./poll";
 
 // Each service's client is loaded only when probed: a gate's probe is a fresh process, and
@@ -17,6 +17,8 @@ export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readine
             return (require("./alertmanager") as typeof import("./alertmanager")).alertmanagerCheck(request.url, request.routeReceiver);
         case "prometheus":
             return (require("./prometheus") as typeof import("./prometheus")).prometheusCheck(request.url, request.alertmanagerTarget);
+        case "kafka":
+            return (require("./kafka") as typeof import("./kafka")).kafkaCheck(request.bootstrap, request.topic);
         case "mysql": {
             const missing = Object.values(PROBE_SECRET_ENV).filter((name) => !env[name]);
             if (missing.length > 0) throw new ProbeUsageError(`environment ${missing.join(", ")} not set: the mysql probe reads passwords from the environment`);
@@ -54,7 +56,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         check = checkFor(request, env);
     } catch (err) {
         if (!(err instanceof ProbeUsageError)) throw err;
-        process.stderr.write(`probe: ${err.message}\nusage: probe <spark|alertmanager|mysql|prometheus> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
+        process.stderr.write(`probe: ${err.message}\nusage: probe <${PROBE_SERVICES.join("|")}> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
         return 2;
     }
     try {

@@ -136,7 +136,7 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
             const flavor = requireText("flavor", v.flavor);
             if (!MYSQL_FLAVORS.includes(flavor as MysqlFlavor)) throw new ProbeUsageError(`--flavor ${JSON.stringify(flavor)}: expected one of ${MYSQL_FLAVORS.join(", ")}`);
             request = {
-                service: "mysql", host: requireText("host", v.host), port: requireInt("port", v.port, 1, 65535),
+                service: "mysql", host: requireText("host", v.host), port: requireInt("port", v.port, 0, 65535),
                 flavor: flavor as MysqlFlavor, cdcUser: requireText("cdc-user", v["cdc-user"]),
             };
             break;

@@ -3,13 +3,29 @@
 import { execFile } from "child_process";
 import { promisify } from "util";
 import { parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, PROBE_SERVICES, type ProbeRequest } from "../lib/probes";
+import { crashWatch, dockerCli } from "./containers";
 import { NotReadyError, waitUntilReady, type ReadinessCheck } from "./poll";
 
 // Each service's client is loaded only when probed: a gate's probe is a fresh process, and
 // loading axios or mysql2 for nothing is most of its start-up time.
 /* eslint-disable @typescript-eslint/no-require-imports */
 
+/** Port 0: the container was not running when Pulumi read its Docker-assigned ports (see hostPortOf). */
+function unpublished(request: ProbeRequest): boolean {
+    if (request.service === "kafka") return request.bootstrap.endsWith(":0");
+    return "port" in request ? request.port === 0 : new URL(request.url).port === "0";
+}
+
+const NOT_PUBLISHED: ReadinessCheck["attempt"] = async () => ({
+    ready: false, fatal: true, observed: "no host port was published: the container was not running when its ports were read",
+});
+
 export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv): ReadinessCheck {
+    const check = clientCheckFor(request, env);
+    return unpublished(request) ? { ...check, attempt: NOT_PUBLISHED } : check;
+}
+
+function clientCheckFor(request: ProbeRequest, env: NodeJS.ProcessEnv): ReadinessCheck {
     switch (request.service) {
         case "spark":
             return (require("./spark") as typeof import("./spark")).sparkCheck(request.url, request.expectedWorkers);
@@ -64,6 +80,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
             timeoutMs: timing.timeoutSeconds * 1000,
             intervalMs: timing.intervalMs,
             log: (line) => process.stderr.write(line + "\n"),
+            crashed: crashWatch(timing.containers, dockerCli(env)),
         });
         process.stdout.write(`${check.service} ready at ${check.endpoint}: ${result.observed}\n`);
         return 0;

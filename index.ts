@@ -46,7 +46,6 @@ const prometheus = s.prometheus.enabled
         hostPort: s.prometheus.port,
         memoryMb: s.prometheus.memoryMb,
         testAlert: s.prometheus.testAlert,
-        alertmanagerReady: alertmanager.gate,
         readiness: s.readiness,
     })
     : undefined;

@@ -18,13 +18,13 @@ export function publishedPort(p: Placement, internal: number, hostPort: number):
     return p.fixedHostPorts ? { internal, external: hostPort, ip: p.bindAddress } : { internal, ip: p.bindAddress };
 }
 
-/** The host port Docker published for `internal`, as the daemon reports it. */
+/**
+ * The host port Docker published for `internal`, as the daemon reports it. 0 when there is none: a
+ * container that was not running when its ports were read (it crashed at start) has no ports, and
+ * its gate, seeing port 0, fails with the container's state and logs instead of the program throwing.
+ */
 export function hostPortOf(container: docker.Container, internal: number): pulumi.Output<number> {
-    return container.ports.apply((ports) => {
-        const external = ports?.find((port) => port.internal === internal)?.external;
-        if (external === undefined) throw new Error(`container publishes no host port for ${internal}`);
-        return external;
-    });
+    return container.ports.apply((ports) => ports?.find((port) => port.internal === internal)?.external ?? 0);
 }
 
 /** The address the host reaches a published port on (0.0.0.0 is not dialable). */

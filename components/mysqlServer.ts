@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as fs from "fs";
-import { binlogFlags, cdcInitSql, MYSQL, MYSQL_CNF_FILE, rootPasswordEnv } from "../lib/mysql";
+import { binlogFlags, cdcInitSql, credentialsSql, entrypointScript, MYSQL, MYSQL_CNF_FILE, rootPasswordEnv } from "../lib/mysql";
 import { dockerName } from "../lib/naming";
 import { PROBE_SECRET_ENV } from "../lib/probes";
 import type { MysqlFlavor } from "../lib/settings";
@@ -50,10 +50,15 @@ export class MysqlServer extends pulumi.ComponentResource {
         const image = pulledImage(`${name}-image`, args.image, this);
         this.dataVolume = dataVolume(`${name}-data`, p, dockerName(p.project, p.stack, "mysql-data"), "mysql", this);
         const initSql = cdcPassword.apply((password) => cdcInitSql({ database: args.database, user: args.cdcUser, password }));
+        const credentials = pulumi.secret(pulumi.all([rootPassword, cdcPassword]).apply(([root, cdc]) =>
+            credentialsSql(args.flavor, { rootPassword: root, database: args.database, user: args.cdcUser, password: cdc })));
         this.container = new docker.Container(`${name}-server`, {
             ...containerBase(p, "mysql", MYSQL.alias, args.memoryMb),
             name: dockerName(p.project, p.stack, "mysql"),
             image: image.imageId,
+            // Passwords live in state, not on the volume: a kept volume (persistent stacks keep it through
+            // destroy) gets the current ones at every start. See entrypointScript.
+            entrypoints: [MYSQL.entrypointFile],
             command: binlogFlags(args.flavor, { serverId: args.serverId, retentionHours: args.binlogRetentionHours }),
             // The root password comes from a file: an env var would show in `docker inspect`.
             envs: rootPasswordEnv(args.flavor),
@@ -61,6 +66,8 @@ export class MysqlServer extends pulumi.ComponentResource {
                 { file: MYSQL.confFile, content: fs.readFileSync(MYSQL_CNF_FILE, "utf8"), permissions: "0444" },
                 { file: MYSQL.rootPasswordFile, content: rootPassword, permissions: "0444" },
                 { file: MYSQL.initFile, content: initSql, permissions: "0444" },
+                { file: MYSQL.credentialsFile, content: credentials, permissions: "0444" },
+                { file: MYSQL.entrypointFile, content: entrypointScript(MYSQL), permissions: "0555" },
             ],
             volumes: [{ volumeName: this.dataVolume.name, containerPath: MYSQL.dataDir }],
             ports: [publishedPort(p, MYSQL.port, args.hostPort)],

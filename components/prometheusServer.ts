@@ -15,8 +15,6 @@ export interface PrometheusServerArgs {
     memoryMb: number;
     /** Load the always-firing test rule. */
     testAlert: boolean;
-    /** Prometheus sends to AlertManager: it starts once AlertManager's gate has passed. */
-    alertmanagerReady: pulumi.Resource;
     readiness: { timeoutSeconds: number; intervalMs: number };
 }
 
@@ -52,7 +50,9 @@ export class PrometheusServer extends pulumi.ComponentResource {
             ports: [publishedPort(p, PROMETHEUS.port, args.hostPort)],
             // The TSDB head is flushed on graceful shutdown.
             destroyGraceSeconds: 30,
-        }, { parent: this, dependsOn: [args.alertmanagerReady], ...CONTAINER_OPTIONS });
+        // Starts alongside AlertManager, not after its gate: Prometheus re-resolves and retries its
+        // AlertManager on its own, and its own gate waits until that AlertManager shows as active.
+        }, { parent: this, ...CONTAINER_OPTIONS });
         const url = hostUrl(p, "http", this.container, PROMETHEUS.port);
         this.gate = new ReadinessGate(`${name}-ready`, {
             request: url.apply((u) => ({ service: "prometheus" as const, url: u, alertmanagerTarget })),

@@ -133,6 +133,21 @@ function configEntry(text: string, project: string): ConfigEntry {
     return { key, value: text.slice(eq + 1), secret: (SECRET_KEYS as readonly string[]).includes(key) };
 }
 
+/**
+ * `key=value,key=value` (e.g. the e2e test's CDC_E2E_CONFIG), checked like `--config`; `source` names
+ * where the text came from in errors. Values cannot contain commas.
+ */
+export function parseConfigList(text: string, source: string, project: string, stack: string): ConfigEntry[] {
+    try {
+        const config = text.split(",").map((t) => t.trim()).filter(Boolean).map((t) => configEntry(t, project));
+        checkConfigValues(config, project, stack);
+        return config;
+    } catch (err) {
+        if (err instanceof UsageError) throw new UsageError(`${source}: ${err.message.replace(/^up: /, "")}`);
+        throw err;
+    }
+}
+
 /** Checks the given keys and values against the settings schema (unknown keys, ranges, patterns), all at once. */
 function checkConfigValues(config: ConfigEntry[], project: string, stack: string): void {
     const raw: Record<string, string> = {};

@@ -55,6 +55,8 @@ export function kafkaServerProperties(o: KafkaListenerLayout): Record<string, st
         "log.dirs": o.logDir,
         // One node: every internal topic with one replica, or it is never created.
         "offsets.topic.replication.factor": "1",
+        // Consumer groups of a test stack are few: one partition instead of 50 makes the first group join fast.
+        "offsets.topic.num.partitions": "1",
         "transaction.state.log.replication.factor": "1",
         "transaction.state.log.min.isr": "1",
         "share.coordinator.state.topic.replication.factor": "1",

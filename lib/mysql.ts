@@ -9,6 +9,12 @@ export const MYSQL = {
     confFile: "/etc/mysql/conf.d/cdc.cnf",
     initFile: "/docker-entrypoint-initdb.d/10-cdc.sql",
     rootPasswordFile: "/run/cdc-secrets/mysql-root-password",
+    /** The stack's passwords as SQL, applied by the server at every start on an initialised data dir. */
+    credentialsFile: "/run/cdc-secrets/mysql-credentials.sql",
+    /** Our entrypoint: adds --init-file=credentialsFile on an initialised data dir, then runs the image's. */
+    entrypointFile: "/run/cdc/mysql-entrypoint.sh",
+    /** The image's own entrypoint (both images), on the PATH. */
+    imageEntrypoint: "docker-entrypoint.sh",
     binlogBaseName: "binlog",
 } as const;
 
@@ -61,8 +67,8 @@ function sqlString(value: string): string {
 }
 
 /**
- * Creates the test database and the CDC user. Idempotent, so it can be re-applied by hand;
- * the image runs it once, on an empty data directory, before the server accepts TCP.
+ * Creates the test database and the CDC user. Idempotent: the image runs it once, on an empty data
+ * directory, before the server accepts TCP; credentialsSql re-applies it at every later start.
  */
 export function cdcInitSql(a: CdcAccount): string {
     const user = `${sqlString(a.user)}@'%'`;
@@ -73,6 +79,43 @@ export function cdcInitSql(a: CdcAccount): string {
         `GRANT ${CDC_GRANTS.join(", ")} ON *.* TO ${user};`,
         `GRANT ALL PRIVILEGES ON \`${a.database}\`.* TO ${user};`,
         "FLUSH PRIVILEGES;",
+        "",
+    ].join("\n");
+}
+
+export interface StackCredentials extends CdcAccount {
+    rootPassword: string;
+}
+
+/**
+ * The stack's passwords made true on a data dir initialised earlier (a persistent stack's volume kept
+ * through destroy/up, which generates new passwords, or a password changed in config). Run by the
+ * server itself through --init-file, before it accepts connections; every statement is idempotent.
+ */
+export function credentialsSql(flavor: MysqlFlavor, c: StackCredentials): string {
+    const password = sqlString(c.rootPassword);
+    // The MariaDB image lets root@localhost in by unix socket too (for `docker exec`): keep that.
+    const localRoot = flavor === "mariadb"
+        ? `ALTER USER IF EXISTS 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD(${password}) OR unix_socket;`
+        : `ALTER USER IF EXISTS 'root'@'localhost' IDENTIFIED BY ${password};`;
+    return [`ALTER USER IF EXISTS 'root'@'%' IDENTIFIED BY ${password};`, localRoot, cdcInitSql(c)].join("\n");
+}
+
+/**
+ * The container's entrypoint. On an empty data dir the image initialises it as usual (root password
+ * file, init SQL); --init-file must stay out of that first boot, because the mysql image passes the
+ * server flags to `mysqld --initialize-insecure` too, where account statements are refused. On an
+ * initialised one (the images test for <datadir>/mysql as well) the server applies the stack's passwords.
+ */
+export function entrypointScript(paths: { dataDir: string; credentialsFile: string; imageEntrypoint: string }): string {
+    return [
+        "#!/bin/sh",
+        "# cdc-test-infra: a kept data volume holds the passwords of its first boot; apply the stack's current ones.",
+        "set -e",
+        `if [ -d '${paths.dataDir}/mysql' ]; then`,
+        `    set -- "$@" '--init-file=${paths.credentialsFile}'`,
+        "fi",
+        `exec '${paths.imageEntrypoint}' "$@"`,
         "",
     ].join("\n");
 }

@@ -12,11 +12,12 @@ export type ProbeRequest =
     | { service: "alertmanager"; url: string; routeReceiver: string }
     | { service: "mysql"; host: string; port: number; flavor: MysqlFlavor; cdcUser: string }
     | { service: "prometheus"; url: string; alertmanagerTarget: string }
+    | { service: "kafka"; bootstrap: string; topic: string }
     | { service: "connect"; url: string; connectorClasses: string[] }
     | { service: "connector"; url: string; name: string; config: Record<string, string> };
 
 export type ProbeService = ProbeRequest["service"];
-export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus", "connect", "connector"];
+export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus", "kafka", "connect", "connector"];
 
 export interface ProbeTiming {
     timeoutSeconds: number;
@@ -67,6 +68,9 @@ export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] 
             break;
         case "prometheus":
             args.push("--url", request.url, "--alertmanager", request.alertmanagerTarget);
+            break;
+        case "kafka":
+            args.push("--bootstrap", request.bootstrap, "--topic", request.topic);
             break;
         case "connect":
             args.push("--url", request.url, ...request.connectorClasses.flatMap((c) => ["--plugin", c]));
@@ -131,6 +135,7 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
                 url: { type: "string" }, workers: { type: "string" }, "route-receiver": { type: "string" },
                 host: { type: "string" }, port: { type: "string" }, flavor: { type: "string" }, "cdc-user": { type: "string" },
                 alertmanager: { type: "string" },
+                bootstrap: { type: "string" }, topic: { type: "string" },
                 plugin: { type: "string", multiple: true }, name: { type: "string" }, config: { type: "string" },
                 timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
             },
@@ -157,7 +162,7 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
             const flavor = requireText("flavor", v.flavor);
             if (!MYSQL_FLAVORS.includes(flavor as MysqlFlavor)) throw new ProbeUsageError(`--flavor ${JSON.stringify(flavor)}: expected one of ${MYSQL_FLAVORS.join(", ")}`);
             request = {
-                service: "mysql", host: requireText("host", v.host), port: requireInt("port", v.port, 1, 65535),
+                service: "mysql", host: requireText("host", v.host), port: requireInt("port", v.port, 0, 65535),
                 flavor: flavor as MysqlFlavor, cdcUser: requireText("cdc-user", v["cdc-user"]),
             };
             break;
@@ -165,6 +170,12 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
         case "prometheus":
             request = { service: "prometheus", url: requireText("url", v.url), alertmanagerTarget: requireText("alertmanager", v.alertmanager) };
             break;
+        case "kafka": {
+            const bootstrap = requireText("bootstrap", v.bootstrap);
+            if (!/^[^\s:,]+:\d{1,5}$/.test(bootstrap)) throw new ProbeUsageError(`--bootstrap ${JSON.stringify(bootstrap)}: expected one host:port`);
+            request = { service: "kafka", bootstrap, topic: requireText("topic", v.topic) };
+            break;
+        }
         case "connect":
             request = { service: "connect", url: requireText("url", v.url), connectorClasses: v.plugin ?? [] };
             break;

@@ -2,6 +2,7 @@
 // Pulumi.yaml's `config:` block is checked against SETTINGS_SCHEMA by a unit test,
 // so the defaults and descriptions written there cannot drift from the ones used here.
 import { SNAPSHOT_MODES, type SnapshotMode } from "./debezium";
+import { KAFKA_DEFAULT_IMAGE } from "./kafka";
 
 export const MYSQL_FLAVORS = ["mysql", "mariadb"] as const;
 export type MysqlFlavor = (typeof MYSQL_FLAVORS)[number];
@@ -160,6 +161,20 @@ export const SETTINGS_SCHEMA = {
         default: true,
         description: "Load the always-firing test rule (configs/prometheus/rules/test-alert.yml) so the alert path can be checked end to end",
     },
+    cdcEnabled: {
+        type: "boolean",
+        default: true,
+        description: "Run the change-data-capture path: Kafka (and Kafka Connect with Debezium); off, none of it is created",
+    },
+    kafkaImage: image(KAFKA_DEFAULT_IMAGE, "Kafka image (apache/kafka 4.x: KRaft, configured by KAFKA_* variables)"),
+    kafkaPort: port(9092, "Host port of Kafka's host listener (bootstrap servers for clients on the host)"),
+    kafkaMemoryMb: {
+        type: "integer",
+        default: 1024,
+        min: 384,
+        max: 65536,
+        description: "Memory limit of the Kafka container; the JVM heap gets half (MiB, 384-65536)",
+    },
     readinessTimeoutSeconds: {
         type: "integer",
         default: 300,
@@ -262,6 +277,9 @@ export interface Settings {
         cdcUser: string;
     };
     readiness: { timeoutSeconds: number; intervalMs: number };
+    /** The change-data-capture path (Kafka, Connect); nothing of it exists when false. */
+    cdcEnabled: boolean;
+    kafka: { image: string; port: number; memoryMb: number };
 }
 
 export class SettingsError extends Error {
@@ -372,5 +390,7 @@ export function parseSettings(raw: Raw, project: string, stack: string): Setting
             cdcUser: p.mysqlCdcUser,
         },
         readiness: { timeoutSeconds: p.readinessTimeoutSeconds, intervalMs: p.readinessIntervalMs },
+        cdcEnabled: p.cdcEnabled,
+        kafka: { image: p.kafkaImage, port: p.kafkaPort, memoryMb: p.kafkaMemoryMb },
     };
 }

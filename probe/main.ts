@@ -2,14 +2,30 @@
 // Progress goes to stderr, the verdict to stdout; exit 0 when ready, 1 when not, 2 on bad usage.
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { CONNECTOR_REDACT_ENV, parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, type ProbeRequest } from "../lib/probes";
+import { CONNECTOR_REDACT_ENV, parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, PROBE_SERVICES, type ProbeRequest } from "../lib/probes";
+import { crashWatch, dockerCli } from "./containers";
 import { NotReadyError, waitUntilReady, type ReadinessCheck } from "./poll";
 
 // Each service's client is loaded only when probed: a gate's probe is a fresh process, and
 // loading axios or mysql2 for nothing is most of its start-up time.
 /* eslint-disable @typescript-eslint/no-require-imports */
 
+/** Port 0: the container was not running when Pulumi read its Docker-assigned ports (see hostPortOf). */
+function unpublished(request: ProbeRequest): boolean {
+    if (request.service === "kafka") return request.bootstrap.endsWith(":0");
+    return "port" in request ? request.port === 0 : new URL(request.url).port === "0";
+}
+
+const NOT_PUBLISHED: ReadinessCheck["attempt"] = async () => ({
+    ready: false, fatal: true, observed: "no host port was published: the container was not running when its ports were read",
+});
+
 export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv): ReadinessCheck {
+    const check = clientCheckFor(request, env);
+    return unpublished(request) ? { ...check, attempt: NOT_PUBLISHED } : check;
+}
+
+function clientCheckFor(request: ProbeRequest, env: NodeJS.ProcessEnv): ReadinessCheck {
     switch (request.service) {
         case "spark":
             return (require("./spark") as typeof import("./spark")).sparkCheck(request.url, request.expectedWorkers);
@@ -17,6 +33,8 @@ export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readine
             return (require("./alertmanager") as typeof import("./alertmanager")).alertmanagerCheck(request.url, request.routeReceiver);
         case "prometheus":
             return (require("./prometheus") as typeof import("./prometheus")).prometheusCheck(request.url, request.alertmanagerTarget);
+        case "kafka":
+            return (require("./kafka") as typeof import("./kafka")).kafkaCheck(request.bootstrap, request.topic);
         case "mysql": {
             const missing = Object.values(PROBE_SECRET_ENV).filter((name) => !env[name]);
             if (missing.length > 0) throw new ProbeUsageError(`environment ${missing.join(", ")} not set: the mysql probe reads passwords from the environment`);
@@ -59,7 +77,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         check = checkFor(request, env);
     } catch (err) {
         if (!(err instanceof ProbeUsageError)) throw err;
-        process.stderr.write(`probe: ${err.message}\nusage: probe <spark|alertmanager|mysql|prometheus|connect|connector> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
+        process.stderr.write(`probe: ${err.message}\nusage: probe <${PROBE_SERVICES.join("|")}> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
         return 2;
     }
     try {
@@ -67,6 +85,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
             timeoutMs: timing.timeoutSeconds * 1000,
             intervalMs: timing.intervalMs,
             log: (line) => process.stderr.write(line + "\n"),
+            crashed: crashWatch(timing.containers, dockerCli(env)),
         });
         process.stdout.write(`${check.service} ready at ${check.endpoint}: ${result.observed}\n`);
         return 0;

@@ -30,9 +30,10 @@ export function evaluateServerVariables(vars: Record<string, string>, flavor: My
 
 // Errors that waiting will not fix: the server answered and refused.
 const FATAL_CODES = new Set(["ER_ACCESS_DENIED_ERROR", "ER_DBACCESS_DENIED_ERROR", "ER_SPECIFIC_ACCESS_DENIED_ERROR", "ER_NOT_SUPPORTED_AUTH_MODE"]);
-// The image sets passwords only when it initialises an empty data directory.
-const STALE_VOLUME_HINT = " (if the data volume was initialised earlier, e.g. kept from a destroyed stack, it holds the passwords of that time:" +
-    " set them with `pulumi config set --secret`, or remove the volume)";
+// The container applies the stack's passwords each time it starts (entrypointScript); what is left
+// to deny access is a password changed inside the running server since.
+const DENIED_HINT = " (the stack's passwords are applied whenever its container starts, also on a kept data volume:" +
+    " if they were changed inside the server since, restart the container)";
 
 function refusal(who: string, err: unknown): Observation {
     const code = (err as { code?: unknown })?.code;
@@ -40,7 +41,7 @@ function refusal(who: string, err: unknown): Observation {
     return {
         ready: false,
         fatal: typeof code === "string" && FATAL_CODES.has(code),
-        observed: `${who}: ${describeError(err)}${denied ? STALE_VOLUME_HINT : ""}`,
+        observed: `${who}: ${describeError(err)}${denied ? DENIED_HINT : ""}`,
     };
 }
 

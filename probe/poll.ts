@@ -1,5 +1,6 @@
-// The polling loop every readiness probe shares: one progress line per attempt,
-// and on timeout an error that says what was expected and what was last seen.
+// The polling loop every readiness probe shares: a progress line when what is observed changes
+// (plus a heartbeat while it does not), and on timeout an error that says what was expected and
+// what was last seen.
 
 export interface Observation {
     ready: boolean;
@@ -17,10 +18,15 @@ export interface ReadinessCheck {
     attempt(attemptTimeoutMs: number): Promise<Observation>;
 }
 
+/** While the observation stays the same, at most one progress line per this many ms. */
+export const HEARTBEAT_MS = 5_000;
+
 export interface PollOptions {
     timeoutMs: number;
     intervalMs: number;
     log: (line: string) => void;
+    /** Called after each failed attempt: a reason here (the container crashed) ends the wait at once, and says why. */
+    crashed?: () => Promise<string | undefined>;
     now?: () => number;
     sleep?: (ms: number) => Promise<void>;
 }
@@ -69,6 +75,7 @@ export async function waitUntilReady(check: ReadinessCheck, o: PollOptions): Pro
     const sleep = o.sleep ?? realSleep;
     const started = now();
     let attempts = 0;
+    let lastLogged: { observed: string; atMs: number } | undefined;
     for (;;) {
         attempts += 1;
         const remaining = o.timeoutMs - (now() - started);
@@ -78,13 +85,23 @@ export async function waitUntilReady(check: ReadinessCheck, o: PollOptions): Pro
         } catch (err) {
             obs = { ready: false, observed: describeError(err) };
         }
+        if (!obs.ready && o.crashed) {
+            const crash = await o.crashed();
+            if (crash) obs = { ready: false, fatal: true, observed: `${crash}; last answer: ${obs.observed}` };
+        }
         const elapsedMs = now() - started;
         const at = `${(elapsedMs / 1000).toFixed(1)}s`;
         if (obs.ready) {
             o.log(`[${check.service}] ready after ${attempts} attempt${attempts === 1 ? "" : "s"} (${at}): ${obs.observed}`);
             return { attempts, elapsedMs, observed: obs.observed };
         }
-        o.log(`[${check.service}] attempt ${attempts} (${at}): ${obs.observed}; waiting for ${check.expected}`);
+        if (lastLogged?.observed !== obs.observed) {
+            o.log(`[${check.service}] attempt ${attempts} (${at}): ${obs.observed}; waiting for ${check.expected}`);
+            lastLogged = { observed: obs.observed, atMs: elapsedMs };
+        } else if (elapsedMs - lastLogged.atMs >= HEARTBEAT_MS) {
+            o.log(`[${check.service}] still waiting after ${attempts} attempts (${at}): ${obs.observed}`);
+            lastLogged.atMs = elapsedMs;
+        }
         if (obs.fatal || elapsedMs + o.intervalMs > o.timeoutMs) {
             throw new NotReadyError(check.service, check.endpoint, check.expected, obs.observed, attempts, elapsedMs, !!obs.fatal);
         }

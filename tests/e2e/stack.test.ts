@@ -9,14 +9,14 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { ConfigEntry } from "../../env/args";
+import { parseConfigList, type ConfigEntry } from "../../env/args";
 import { findLeftovers, STACK_LABEL, type Leftovers } from "../../env/leftovers";
 import { testEnvOf, writeEnvFile, type StackOutputs } from "../../env/output";
 import { preflight, spawnExec } from "../../env/preflight";
 import { automationOps, describeChanges, readProjectName } from "../../env/stack";
 import { dockerName } from "../../lib/naming";
 import { PROJECT_ROOT } from "../../lib/paths";
-import { SETTINGS_SCHEMA } from "../../lib/settings";
+import { parseSettings, SETTINGS_SCHEMA } from "../../lib/settings";
 import { TEST_ENV_KEYS } from "../../lib/testEnv";
 import { checkAlertDelivery, checkAlertmanager, checkMysql, checkSpark } from "./consumerChecks";
 
@@ -60,12 +60,18 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
         workDir: PROJECT_ROOT,
         ...(passphraseSet ? {} : { envVars: { PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex") } }),
     });
-    const config: ConfigEntry[] = [
+    const defaults: ConfigEntry[] = [
         { key: "environment", value: "ephemeral", secret: false },
         { key: "sparkWorkers", value: "1", secret: false },
         { key: "sparkWorkerMemoryMb", value: "1024", secret: false },
         { key: "readinessTimeoutSeconds", value: "600", secret: false },
     ];
+    // Another configuration for the same test, e.g. CDC_E2E_CONFIG="mysqlFlavor=mariadb,sparkWorkers=2";
+    // checked like the driver's --config (a bad key or value fails here, before anything is created).
+    const extra = parseConfigList(process.env.CDC_E2E_CONFIG ?? "", "CDC_E2E_CONFIG", project, stack);
+    const config = [...defaults.filter((d) => !extra.some((e) => e.key === d.key)), ...extra];
+    const settings = parseSettings(Object.fromEntries(config.map((c) => [c.key, c.value])), project, stack);
+    const workers = Array.from({ length: settings.spark.workers }, (_, i) => `spark-worker-${i + 1}`);
     const progress = (text: string) => { process.stdout.write(text); };
     const name = (role: string) => dockerName(project, stack, role);
     let outputs: StackOutputs | undefined;
@@ -111,8 +117,9 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
 
     test("every container, volume and network is named after the stack and labelled with it", () => {
         const labelled = objectsByLabel();
-        expect(labelled.containers).toEqual([name("alertmanager"), name("mysql"), name("prometheus"), name("spark-master"), name("spark-worker-1")].sort());
-        expect(labelled.volumes).toEqual([name("alertmanager-data"), name("mysql-data"), name("prometheus-data"), name("spark-data")].sort());
+        const prometheus = settings.prometheus.enabled ? ["prometheus"] : [];
+        expect(labelled.containers).toEqual([name("alertmanager"), name("mysql"), ...prometheus.map(name), name("spark-master"), ...workers.map(name)].sort());
+        expect(labelled.volumes).toEqual([name("alertmanager-data"), name("mysql-data"), ...prometheus.map((p) => name(`${p}-data`)), name("spark-data")].sort());
         expect(labelled.networks).toEqual([name("net")]);
         // Nothing named after the stack escapes the label.
         const all = findLeftovers(project, stack, { docker });
@@ -129,15 +136,15 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
         for (const p of [portOf(text("sparkUiUrl")), portOf(text("alertmanagerUrl")), Number(output("mysqlPort"))]) expect(p).toBeGreaterThan(1023);
     });
 
-    test("Spark: /json/ from the host says ALIVE with its worker ALIVE", async () => {
-        await checkSpark(text("sparkUiUrl"), 1);
+    test("Spark: /json/ from the host says ALIVE with its workers ALIVE", async () => {
+        await checkSpark(text("sparkUiUrl"), settings.spark.workers);
     });
 
     test("AlertManager: /api/v2/status shows our config, and a posted alert is listed back", async () => {
         await checkAlertmanager(text("alertmanagerUrl"), stack);
     });
 
-    test("Prometheus: the always-firing test alert reaches AlertManager", async () => {
+    (settings.prometheus.enabled && settings.prometheus.testAlert ? test : test.skip)("Prometheus: the always-firing test alert reaches AlertManager", async () => {
         await checkAlertDelivery(text("alertmanagerUrl"));
     }, 2 * MINUTE);
 
@@ -145,7 +152,8 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
         await checkMysql({
             host: text("mysqlHost"), port: Number(output("mysqlPort")), user: text("mysqlCdcUser"),
             password: text("mysqlCdcPassword"), database: text("mysqlDatabase"),
-        }, "mysql");
+        }, settings.mysql.flavor);
+        expect(output("mysqlFlavor")).toBe(settings.mysql.flavor);
     });
 
     test("the testEnv lines source back to the outputs", () => {
@@ -154,7 +162,10 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
             writeEnvFile(file, testEnvOf(outputs ?? {}));
             const r = spawnExec("/bin/sh", ["-c", `set -a; . "${file}"; env`], { env: {}, timeoutMs: MINUTE });
             const sourced = Object.fromEntries(r.stdout.split("\n").filter((l) => l.startsWith("CDC_")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
-            for (const [key, envKey] of Object.entries(TEST_ENV_KEYS)) expect([envKey, sourced[envKey]]).toEqual([envKey, text(key)]);
+            for (const [key, envKey] of Object.entries(TEST_ENV_KEYS)) {
+                if (outputs?.[key] !== undefined) expect([envKey, sourced[envKey]]).toEqual([envKey, text(key)]);
+                else expect([envKey, sourced[envKey]]).toEqual([envKey, undefined]);
+            }
         } finally {
             fs.rmSync(path.dirname(file), { recursive: true, force: true });
         }

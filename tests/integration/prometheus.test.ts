@@ -93,6 +93,13 @@ describePrometheus("Prometheus wired to AlertManager (real processes)", () => {
             const run = await runProbe({ service: "prometheus", url: prometheusUrl, alertmanagerTarget: target }, { timeoutSeconds: 30, intervalMs: 100 });
             expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
             expect(run.stdout).toBe(`prometheus ready at ${prometheusUrl}: active alertmanagers [http://${target}/api/v2/alerts]\n`);
+            // A line per change of what is observed plus a heartbeat every 5 s, not one per 100 ms poll
+            // (that printed 46 lines for this wait on a real stack).
+            const lines = run.stderr.trimEnd().split("\n");
+            const attempts = Number(/ready after (\d+) attempts?/.exec(run.stderr)?.[1]);
+            // eslint-disable-next-line no-console
+            console.log(`prometheus gate: ${lines.length} progress lines for ${attempts} attempts in ${run.elapsedMs} ms`);
+            expect(lines.length).toBeLessThanOrEqual(6 + Math.floor(run.elapsedMs / 5_000));
         }, 40_000);
 
         test("the probe fails by name when the expected AlertManager is not the active one", async () => {

@@ -10,6 +10,8 @@ export interface Registered {
 
 export const registered: Registered[] = [];
 let nextPort = 32768;
+/** Containers that crash at start: the daemon reports no ports for them. */
+let crashingContainers = new Set<string>();
 
 /** Emulates what the engine and daemon fill in; everything else echoes the inputs back. */
 function daemonState(type: string, name: string, inputs: Record<string, any>, preview: boolean): Record<string, any> {
@@ -17,7 +19,7 @@ function daemonState(type: string, name: string, inputs: Record<string, any>, pr
     switch (type) {
         case "docker:index/container:Container":
             // Docker picks a host port when none is given, as the real daemon does.
-            state.ports = (inputs.ports ?? []).map((p: any) => ({ ...p, external: p.external ?? nextPort++ }));
+            state.ports = crashingContainers.has(name) ? [] : (inputs.ports ?? []).map((p: any) => ({ ...p, external: p.external ?? nextPort++ }));
             break;
         case "docker:index/remoteImage:RemoteImage":
             state.imageId = `sha256:${name}`;
@@ -39,11 +41,14 @@ export interface MockOptions {
     preview?: boolean;
     config?: Record<string, string>;
     secretKeys?: string[];
+    /** Logical names of containers that are not running when their ports are read. */
+    crashing?: string[];
 }
 
 export function useMocks(o: MockOptions): void {
     const project = o.project ?? "cdc-test-infra";
     const preview = o.preview ?? false;
+    crashingContainers = new Set(o.crashing ?? []);
     pulumi.runtime.setMocks({
         newResource(args) {
             const state = daemonState(args.type, args.name, args.inputs, preview);

@@ -104,7 +104,7 @@ describe("waitUntilReady", () => {
             },
         };
     }
-    test("passes at the first ready attempt, logging a line per attempt", async () => {
+    test("passes at the first ready attempt, logging each new observation", async () => {
         const lines: string[] = [];
         const result = await waitUntilReady(scripted([
             Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
@@ -117,6 +117,23 @@ describe("waitUntilReady", () => {
             "[svc] attempt 2 (0.1s): warming up; waiting for the thing",
             "[svc] ready after 3 attempts (0.2s): all good",
         ]);
+    });
+    test("logs a line when the observation changes and at most one heartbeat per 5 s while it does not", async () => {
+        const lines: string[] = [];
+        // 100 ms polls: 30 s of "refused", then 10 s of "starting", then ready (as a slow server does).
+        const observations: Array<Observation | Error> = [
+            ...Array.from({ length: 300 }, () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })),
+            ...Array.from({ length: 100 }, () => ({ ready: false, observed: "starting" })),
+            { ready: true, observed: "all good" },
+        ];
+        const result = await waitUntilReady(scripted(observations),
+            { timeoutMs: 60_000, intervalMs: 100, log: (l) => lines.push(l), ...fakeClock() });
+        expect(result.attempts).toBe(401);
+        // 2 changes + 5 heartbeats in 30 s + 1 heartbeat in the next 10 s (at 5 s) + the verdict.
+        expect(lines).toHaveLength(2 + 5 + 1 + 1);
+        expect(lines[1]).toBe("[svc] still waiting after 51 attempts (5.0s): connect ECONNREFUSED 127.0.0.1:1");
+        expect(lines[6]).toBe("[svc] attempt 301 (30.0s): starting; waiting for the thing");
+        expect(lines.at(-1)).toBe("[svc] ready after 401 attempts (40.0s): all good");
     });
     test("times out with service, endpoint, expectation and last observation", async () => {
         const err = await waitUntilReady(scripted([{ ready: false, observed: "status=ALIVE, alive workers 0/1" }]),

@@ -1,7 +1,7 @@
 // The whole program on a persistent `dev` stack, against the mocked engine.
 import * as fs from "fs";
 import { ALERTMANAGER, ALERTMANAGER_CONFIG_FILE, alertmanagerArgs } from "../../lib/alertmanager";
-import { binlogFlags, cdcInitSql, MYSQL, MYSQL_CNF_FILE, rootPasswordEnv } from "../../lib/mysql";
+import { binlogFlags, cdcInitSql, credentialsSql, entrypointScript, MYSQL, MYSQL_CNF_FILE, rootPasswordEnv } from "../../lib/mysql";
 import { PROBE_SECRET_ENV } from "../../lib/probes";
 import { PROMETHEUS, PROMETHEUS_CONFIG_FILE, prometheusArgs, TEST_ALERT_RULES_FILE } from "../../lib/prometheus";
 import { parseSettings } from "../../lib/settings";
@@ -86,6 +86,20 @@ describe("uploads", () => {
         expect(byFile[MYSQL.confFile]).toBe(fs.readFileSync(MYSQL_CNF_FILE, "utf8"));
         expect(byFile[MYSQL.rootPasswordFile]).toBe(await valueOf(out.mysqlRootPassword));
         expect(byFile[MYSQL.initFile]).toBe(cdcInitSql({ database: "cdc_test", user: "cdc", password: (await valueOf(out.mysqlCdcPassword))! }));
+    });
+    test("mysql starts through our entrypoint, which applies the stack's passwords (from state) on a kept volume", async () => {
+        const mysql = container("mysql-server");
+        expect(mysql.entrypoints).toEqual([MYSQL.entrypointFile]);
+        const uploads = reveal(mysql.uploads);
+        const upload = (file: string) => uploads.find((u: any) => u.file === file);
+        expect(upload(MYSQL.entrypointFile)).toEqual({ file: MYSQL.entrypointFile, content: entrypointScript(MYSQL), permissions: "0555" });
+        expect(upload(MYSQL.entrypointFile).content).toContain(`--init-file=${MYSQL.credentialsFile}`);
+        const root = (await valueOf(out.mysqlRootPassword))!;
+        const cdc = (await valueOf(out.mysqlCdcPassword))!;
+        expect(upload(MYSQL.credentialsFile).content).toBe(credentialsSql("mysql", { rootPassword: root, database: "cdc_test", user: "cdc", password: cdc }));
+        expect(upload(MYSQL.credentialsFile).content).toContain(`ALTER USER IF EXISTS 'root'@'%' IDENTIFIED BY '${root}'`);
+        // The passwords are on no command line: the flags and the entrypoint are plain text.
+        expect(JSON.stringify([mysql.command, mysql.entrypoints, mysql.envs])).not.toMatch(new RegExp(`${root}|${cdc}`));
     });
 });
 
@@ -228,7 +242,9 @@ describe("outputs", () => {
         expect(lines).toEqual(expect.arrayContaining([
             "CDC_SPARK_MASTER_URL=spark://127.0.0.1:7077", "CDC_ALERTMANAGER_URL=http://127.0.0.1:9093",
             "CDC_MYSQL_HOST=127.0.0.1", "CDC_MYSQL_PORT=3306", "CDC_MYSQL_USER=cdc", `CDC_MYSQL_PASSWORD=${await valueOf(out.mysqlCdcPassword)}`,
+            "CDC_MYSQL_FLAVOR=mysql",
         ]));
+        expect(await valueOf(out.mysqlFlavor)).toBe("mysql");
     });
     test("generated passwords come from state (RandomPassword), not from the program run", async () => {
         expect(await valueOf(out.mysqlRootPassword)).toBe("generated-mysql-root-password");
@@ -246,8 +262,8 @@ describe("prometheus", () => {
             { file: `${PROMETHEUS.rulesDir}/test-alert.yml`, content: fs.readFileSync(TEST_ALERT_RULES_FILE, "utf8") },
         ]);
     });
-    test("starts only after AlertManager's gate has passed, since it sends to it; nothing else waits for it", () => {
-        expect(options.get("prometheus-server")?.dependsOn).toEqual(["alertmanager-ready"]);
+    test("starts in parallel with AlertManager (its own gate says when the path works); nothing else waits for it", () => {
+        expect(options.get("prometheus-server")?.dependsOn ?? []).toEqual([]);
         expect(options.get("prometheus-ready-probe")?.dependsOn).toEqual(["prometheus-server"]);
     });
     test("its gate checks AlertManager is active by its network alias; the URL is exported and in the env lines", async () => {

@@ -1,5 +1,5 @@
 // The program on an ephemeral per-pull-request stack, MariaDB flavor, several workers, secrets from config.
-import { binlogFlags, rootPasswordEnv } from "../../lib/mysql";
+import { binlogFlags, credentialsSql, MYSQL, rootPasswordEnv } from "../../lib/mysql";
 import { byName, CONTAINER, ofType, options, reveal, runProgram, useMocks, valueOf, VOLUME } from "./harness";
 
 useMocks({
@@ -53,6 +53,13 @@ test("MariaDB flavor: its image, its flags (no GTID variables), its password var
     expect(mysql.command).toEqual(binlogFlags("mariadb", { serverId: 184054, retentionHours: 168 }));
     expect(mysql.command.join(" ")).not.toMatch(/gtid/);
     expect(mysql.envs).toEqual(rootPasswordEnv("mariadb"));
+});
+
+test("MariaDB flavor: the kept-volume password SQL keeps root's socket login, and the env lines name the flavor", async () => {
+    const credentials = reveal(byName("mysql-server").inputs.uploads).find((u: any) => u.file === MYSQL.credentialsFile).content;
+    expect(credentials).toBe(credentialsSql("mariadb", { rootPassword: "r00t-from-config", database: "cdc_test", user: "cdc", password: "cdc-from-config" }));
+    expect(credentials).toContain("OR unix_socket");
+    expect(await valueOf<string>(out.testEnv)).toContain("CDC_MYSQL_FLAVOR=mariadb\n");
 });
 
 test("passwords from secret config are used as given, and no password is generated", async () => {

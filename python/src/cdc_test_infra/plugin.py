@@ -34,3 +34,6 @@ def stack_values(env: CdcEnv, *names: str) -> tuple[str, ...]:
 def cdc_env() -> CdcEnv:
     """The stack's endpoints, from CDC_ENV_FILE or the environment."""
     return load_cdc_env()
+
+
+from .kafka import cdc_events  # noqa: E402,F401  (registers the fixture)

@@ -4,7 +4,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { KAFKA, KAFKA_VERSION, kafkaServerProperties, type KafkaListenerLayout } from "../../../lib/kafka";
+import { awaitHostListenerCommand, KAFKA, KAFKA_VERSION, kafkaEnvName, kafkaServerProperties, writeHostListenerArgv, type KafkaListenerLayout } from "../../../lib/kafka";
 import { freePort, LOOPBACK, startProcess, tempDir, waitFor, type RunningProcess } from "./processes";
 import { PROJECT_ROOT, which } from "./tools";
 
@@ -34,13 +34,13 @@ export function kafkaMissing(): (string | undefined)[] {
 }
 
 /** `java -cp .tools/jars/kafka/* <main> <args>` with the tests' logging; `heap` as in -Xmx. */
+export function kafkaJavaArgv(mainClass: string, args: string[], heap = HEAP): string[] {
+    return [JAVA!, ...heap.split(" "), `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`, "-cp", path.join(KAFKA_JARS_DIR, "*"), mainClass, ...args];
+}
+
 export function startKafkaJava(mainClass: string, args: string[], options: { heap?: string; cwd?: string } = {}): RunningProcess {
-    return startProcess(JAVA!, [
-        ...(options.heap ?? HEAP).split(" "),
-        `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`,
-        "-cp", path.join(KAFKA_JARS_DIR, "*"),
-        mainClass, ...args,
-    ], { cwd: options.cwd });
+    const [java, ...rest] = kafkaJavaArgv(mainClass, args, options.heap);
+    return startProcess(java, rest, { cwd: options.cwd });
 }
 
 export interface KafkaBroker {
@@ -89,22 +89,79 @@ export async function awaitKafkaStarted(proc: RunningProcess, timeoutMs: number)
     }
 }
 
-/** Starts a single-node KRaft broker with the component's listeners; resolves once it has started. */
-export async function startKafkaBroker(o: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
+interface PreparedBroker { layout: KafkaListenerLayout; hostBootstrap: string; file: string; dir: string }
+
+/** Free ports, the component's properties (host listener's advertised address left out when `handedOver`), formatted storage. */
+async function prepareBroker(o: KafkaBrokerOptions, handedOver: boolean): Promise<PreparedBroker> {
     const internalHost = o.internalHost ?? "localhost";
     const [internalPort, hostPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
     const dir = tempDir("kafka");
+    const hostBootstrap = `${LOOPBACK}:${hostPort}`;
     const layout: KafkaListenerLayout = {
         bindHost: LOOPBACK, internalPort, hostPort, controllerPort,
         internalAdvertised: `${internalHost}:${internalPort}`,
-        hostAdvertised: `${LOOPBACK}:${hostPort}`,
+        hostAdvertised: handedOver ? undefined : hostBootstrap,
         logDir: path.join(dir, "data"),
     };
-    const properties = { ...kafkaServerProperties(layout), ...o.extraProperties };
     const file = path.join(dir, "server.properties");
-    writeProperties(file, properties);
+    writeProperties(file, { ...kafkaServerProperties(layout), ...o.extraProperties });
     await formatKafkaStorage(file);
-    const proc = startKafkaJava("kafka.Kafka", [file]);
+    return { layout, hostBootstrap, file, dir };
+}
+
+function brokerOf(proc: RunningProcess, b: PreparedBroker): KafkaBroker {
+    const properties = Object.fromEntries(fs.readFileSync(b.file, "utf8").trim().split("\n").map((l) => {
+        const i = l.indexOf("=");
+        return [l.slice(0, i), l.slice(i + 1)];
+    }));
+    return { proc, hostBootstrap: b.hostBootstrap, internalBootstrap: b.layout.internalAdvertised, properties, dir: b.dir };
+}
+
+/** Starts a single-node KRaft broker with the component's listeners (as in a persistent stack); resolves once it has started. */
+export async function startKafkaBroker(o: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
+    const b = await prepareBroker(o, false);
+    const proc = startKafkaJava("kafka.Kafka", [b.file]);
     await awaitKafkaStarted(proc, o.startTimeoutMs ?? 60_000);
-    return { proc, hostBootstrap: layout.hostAdvertised!, internalBootstrap: layout.internalAdvertised, properties, dir };
+    return brokerOf(proc, b);
+}
+
+export interface KafkaBrokerAwaitingHostListener {
+    /** The waiting command's process (it becomes the broker once handed its address). */
+    proc: RunningProcess;
+    hostBootstrap: string;
+    internalBootstrap: string;
+    /** Writes the host listener's address as the component's command resource does; resolves once the broker has started. */
+    handOver(): Promise<KafkaBroker>;
+}
+
+/**
+ * The ephemeral stack's start: the container's command (awaitHostListenerCommand) waits for the host
+ * listener's address, and writeHostListenerArgv hands it over. Only the image's run script is
+ * replaced, by one that writes KAFKA_ADVERTISED_LISTENERS into server.properties (as the image's
+ * renderer does) and starts the same broker.
+ */
+export async function startKafkaBrokerAwaitingHostListener(o: KafkaBrokerOptions = {}): Promise<KafkaBrokerAwaitingHostListener> {
+    const b = await prepareBroker(o, true);
+    const addressFile = path.join(b.dir, "host-listener");
+    const runScript = path.join(b.dir, "run");
+    fs.writeFileSync(runScript, [
+        "#!/usr/bin/env bash",
+        "set -euo pipefail",
+        `printf 'advertised.listeners=%s\\n' "$${kafkaEnvName("advertised.listeners")}" >> ${b.file}`,
+        `exec ${kafkaJavaArgv("kafka.Kafka", [b.file]).map((a) => `'${a}'`).join(" ")}`,
+        "",
+    ].join("\n"), { mode: 0o755 });
+    const [shell, ...args] = awaitHostListenerCommand(b.layout.internalAdvertised, addressFile, runScript);
+    const proc = startProcess(shell, args);
+    return {
+        proc, hostBootstrap: b.hostBootstrap, internalBootstrap: b.layout.internalAdvertised,
+        async handOver() {
+            const [sh, ...writeArgs] = writeHostListenerArgv(b.hostBootstrap, addressFile);
+            const writer = startProcess(sh, writeArgs);
+            const code = await new Promise<number | null>((resolve) => writer.child.once("close", resolve));
+            if (code !== 0) throw new Error(`writing the host listener's address failed (${code}): ${writer.output()}`);
+            await awaitKafkaStarted(proc, o.startTimeoutMs ?? 60_000);
+            return brokerOf(proc, b);
+        },
+    };
 }

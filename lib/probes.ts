@@ -12,10 +12,13 @@ export type ProbeRequest =
     | { service: "alertmanager"; url: string; routeReceiver: string }
     | { service: "mysql"; host: string; port: number; flavor: MysqlFlavor; cdcUser: string }
     | { service: "prometheus"; url: string; alertmanagerTarget: string }
+    | { service: "kafka"; bootstrap: string; topic: string }
+    | { service: "connect"; url: string; connectorClasses: string[] }
+    | { service: "connector"; url: string; name: string; config: Record<string, string> }
     | { service: "postgres"; host: string; port: number; database: string; cdcUser: string; publication: string };
 
 export type ProbeService = ProbeRequest["service"];
-export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus", "postgres"];
+export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus", "kafka", "connect", "connector", "postgres"];
 
 export interface ProbeTiming {
     timeoutSeconds: number;
@@ -30,6 +33,9 @@ export const PROBE_SECRET_ENV = {
     mysqlCdcPassword: "PROBE_MYSQL_CDC_PASSWORD",
     postgresCdcPassword: "PROBE_POSTGRES_CDC_PASSWORD",
 } as const;
+
+/** Secrets (one per line) the connector probe must never show, e.g. in a connector's error trace; used only to redact. */
+export const CONNECTOR_REDACT_ENV = "PROBE_CONNECTOR_REDACT";
 
 /** The compiled probe program, relative to the project root (built by `npm run build`). */
 export const PROBE_PROGRAM = path.join("dist", "probe", "cli.js");
@@ -65,6 +71,15 @@ export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] 
         case "prometheus":
             args.push("--url", request.url, "--alertmanager", request.alertmanagerTarget);
             break;
+        case "kafka":
+            args.push("--bootstrap", request.bootstrap, "--topic", request.topic);
+            break;
+        case "connect":
+            args.push("--url", request.url, ...request.connectorClasses.flatMap((c) => ["--plugin", c]));
+            break;
+        case "connector":
+            args.push("--url", request.url, "--name", request.name, "--config", JSON.stringify(request.config));
+            break;
         case "postgres":
             args.push("--host", request.host, "--port", String(request.port), "--database", request.database,
                 "--cdc-user", request.cdcUser, "--publication", request.publication);
@@ -98,6 +113,20 @@ function requireText(name: string, value: string | undefined): string {
     return value;
 }
 
+function requireStringMap(name: string, value: string | undefined): Record<string, string> {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(requireText(name, value));
+    } catch (err) {
+        if (err instanceof ProbeUsageError) throw err;
+        throw new ProbeUsageError(`--${name} is not JSON: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed) || Object.values(parsed).some((x) => typeof x !== "string")) {
+        throw new ProbeUsageError(`--${name}: expected a JSON object of string values`);
+    }
+    return parsed as Record<string, string>;
+}
+
 export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing: ProbeTiming } {
     const [service, ...rest] = argv;
     if (!PROBE_SERVICES.includes(service as ProbeService)) {
@@ -112,6 +141,8 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
                 url: { type: "string" }, workers: { type: "string" }, "route-receiver": { type: "string" },
                 host: { type: "string" }, port: { type: "string" }, flavor: { type: "string" }, "cdc-user": { type: "string" },
                 alertmanager: { type: "string" },
+                bootstrap: { type: "string" }, topic: { type: "string" },
+                plugin: { type: "string", multiple: true }, name: { type: "string" }, config: { type: "string" },
                 database: { type: "string" }, publication: { type: "string" },
                 timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
             },
@@ -145,6 +176,18 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
         }
         case "prometheus":
             request = { service: "prometheus", url: requireText("url", v.url), alertmanagerTarget: requireText("alertmanager", v.alertmanager) };
+            break;
+        case "kafka": {
+            const bootstrap = requireText("bootstrap", v.bootstrap);
+            if (!/^[^\s:,]+:\d{1,5}$/.test(bootstrap)) throw new ProbeUsageError(`--bootstrap ${JSON.stringify(bootstrap)}: expected one host:port`);
+            request = { service: "kafka", bootstrap, topic: requireText("topic", v.topic) };
+            break;
+        }
+        case "connect":
+            request = { service: "connect", url: requireText("url", v.url), connectorClasses: v.plugin ?? [] };
+            break;
+        case "connector":
+            request = { service: "connector", url: requireText("url", v.url), name: requireText("name", v.name), config: requireStringMap("config", v.config) };
             break;
         case "postgres":
             request = {

@@ -1,6 +1,8 @@
 // The stack's settings: one schema, one parser, one typed result.
 // Pulumi.yaml's `config:` block is checked against SETTINGS_SCHEMA by a unit test,
 // so the defaults and descriptions written there cannot drift from the ones used here.
+import { SNAPSHOT_MODES, type SnapshotMode } from "./debezium";
+import { KAFKA_DEFAULT_IMAGE } from "./kafka";
 
 export const MYSQL_FLAVORS = ["mysql", "mariadb"] as const;
 export type MysqlFlavor = (typeof MYSQL_FLAVORS)[number];
@@ -59,6 +61,10 @@ const image = (value: string, description: string): StringSetting => ({
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+/** Connector names and topic names: Kafka's legal topic characters. */
+const KAFKA_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+/** Debezium include lists: comma-separated names or Java regular expressions, no spaces. */
+const INCLUDE_LIST = /^[^,\s]+(,[^,\s]+)*$/;
 // Lowercase, so the quoted names the init SQL creates are the names unquoted SQL means too.
 const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -157,6 +163,20 @@ export const SETTINGS_SCHEMA = {
         default: true,
         description: "Load the always-firing test rule (configs/prometheus/rules/test-alert.yml) so the alert path can be checked end to end",
     },
+    cdcEnabled: {
+        type: "boolean",
+        default: true,
+        description: "Run the change-data-capture path: Kafka (and Kafka Connect with Debezium); off, none of it is created",
+    },
+    kafkaImage: image(KAFKA_DEFAULT_IMAGE, "Kafka image (apache/kafka 4.x: KRaft, configured by KAFKA_* variables)"),
+    kafkaPort: port(9092, "Host port of Kafka's host listener (bootstrap servers for clients on the host)"),
+    kafkaMemoryMb: {
+        type: "integer",
+        default: 1024,
+        min: 384,
+        max: 65536,
+        description: "Memory limit of the Kafka container; the JVM heap gets half (MiB, 384-65536)",
+    },
     readinessTimeoutSeconds: {
         type: "integer",
         default: 300,
@@ -170,6 +190,50 @@ export const SETTINGS_SCHEMA = {
         min: 10,
         max: 60000,
         description: "Pause between readiness probe attempts",
+    },
+    connectImage: image("quay.io/debezium/connect:3.5.0.Final", "Kafka Connect image with the Debezium connectors (3.5: the newest line with both the MySQL and the MariaDB connector)"),
+    connectPort: port(8083, "Host port of the Kafka Connect REST API"),
+    connectMemoryMb: {
+        type: "integer",
+        default: 1024,
+        min: 512,
+        max: 65536,
+        description: "Memory limit of the Kafka Connect container; the JVM heap gets half (MiB, 512-65536)",
+    },
+    debeziumConnectorName: {
+        type: "string",
+        default: "cdc-mysql-source",
+        description: "Name of the Debezium source connector for the stack's database",
+        pattern: KAFKA_NAME,
+        patternHelp: "letters, digits, ., _ and -, at most 200 characters",
+    },
+    debeziumTopicPrefix: {
+        type: "string",
+        default: "cdc",
+        description: "Debezium topic.prefix: change events go to <prefix>.<database>.<table>",
+        pattern: KAFKA_NAME,
+        patternHelp: "letters, digits, ., _ and -, at most 200 characters",
+    },
+    debeziumServerId: {
+        type: "integer",
+        default: 184055,
+        min: 1,
+        max: 4294967295,
+        description: "database.server.id the connector uses as a binlog replica; must differ from mysqlServerId",
+    },
+    debeziumDatabaseIncludeList: {
+        type: "string",
+        default: "",
+        description: "Debezium database.include.list (comma-separated names or regular expressions); empty captures mysqlDatabase",
+        pattern: INCLUDE_LIST,
+        patternHelp: "comma-separated database names or regular expressions, e.g. cdc_test,orders_.*",
+        optional: true,
+    },
+    debeziumSnapshotMode: {
+        type: "string",
+        default: "initial",
+        description: "Debezium snapshot.mode; each of these ends in streaming the binlog",
+        oneOf: SNAPSHOT_MODES,
     },
     postgresEnabled: {
         type: "boolean",
@@ -237,6 +301,9 @@ export interface Settings {
     };
     alertmanager: { image: string; port: number; memoryMb: number };
     prometheus: { enabled: boolean; image: string; port: number; memoryMb: number; testAlert: boolean };
+    /** Kafka Connect with Debezium (part of the CDC path). */
+    connect: { image: string; port: number; memoryMb: number };
+    debezium: { connectorName: string; topicPrefix: string; serverId: number; databaseIncludeList: string; snapshotMode: SnapshotMode };
     mysql: {
         flavor: MysqlFlavor;
         image: string;
@@ -248,6 +315,9 @@ export interface Settings {
         cdcUser: string;
     };
     readiness: { timeoutSeconds: number; intervalMs: number };
+    /** The change-data-capture path (Kafka, Connect); nothing of it exists when false. */
+    cdcEnabled: boolean;
+    kafka: { image: string; port: number; memoryMb: number };
     postgres: {
         enabled: boolean;
         image: string;
@@ -319,6 +389,10 @@ export function parseSettings(raw: Raw, project: string, stack: string): Setting
         v[key] = parseOne(key, SETTINGS_SCHEMA[key], raw[key], problems);
     }
     const p = v as Parsed;
+    // A binlog replica with the server's own id is refused by the server (or evicts another replica).
+    if (p.debeziumServerId === p.mysqlServerId) {
+        problems.push(`debeziumServerId = ${p.debeziumServerId}: expected an id different from mysqlServerId (${p.mysqlServerId}); the connector joins the server as a replica`);
+    }
     problems.push(...postgresProblems(p));
     if (problems.length > 0) throw new SettingsError(problems);
     const flavor = p.mysqlFlavor as MysqlFlavor;
@@ -346,6 +420,14 @@ export function parseSettings(raw: Raw, project: string, stack: string): Setting
             enabled: p.prometheusEnabled, image: p.prometheusImage, port: p.prometheusPort,
             memoryMb: p.prometheusMemoryMb, testAlert: p.prometheusTestAlert,
         },
+        connect: { image: p.connectImage, port: p.connectPort, memoryMb: p.connectMemoryMb },
+        debezium: {
+            connectorName: p.debeziumConnectorName,
+            topicPrefix: p.debeziumTopicPrefix,
+            serverId: p.debeziumServerId,
+            databaseIncludeList: p.debeziumDatabaseIncludeList || p.mysqlDatabase,
+            snapshotMode: p.debeziumSnapshotMode as SnapshotMode,
+        },
         mysql: {
             flavor,
             image: p.mysqlImage || DEFAULT_MYSQL_IMAGES[flavor],
@@ -357,6 +439,8 @@ export function parseSettings(raw: Raw, project: string, stack: string): Setting
             cdcUser: p.mysqlCdcUser,
         },
         readiness: { timeoutSeconds: p.readinessTimeoutSeconds, intervalMs: p.readinessIntervalMs },
+        cdcEnabled: p.cdcEnabled,
+        kafka: { image: p.kafkaImage, port: p.kafkaPort, memoryMb: p.kafkaMemoryMb },
         postgres: {
             enabled: p.postgresEnabled,
             image: p.postgresImage,

@@ -15,6 +15,10 @@ export interface Endpoints {
     mysqlCdcPassword: string;
     /** Absent when Prometheus is switched off. */
     prometheusUrl?: string;
+    /** Kafka's host listener, `host:port` (absent when cdcEnabled is false). */
+    kafkaBootstrapServers?: string;
+    /** Kafka's internal listener, `kafka:9092`: for jobs running in containers on the stack network. */
+    kafkaInternalBootstrapServers?: string;
     /** Absent when PostgreSQL is switched off. */
     postgresHost?: string;
     postgresPort?: number;

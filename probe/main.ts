@@ -2,7 +2,7 @@
 // Progress goes to stderr, the verdict to stdout; exit 0 when ready, 1 when not, 2 on bad usage.
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, PROBE_SERVICES, type ProbeRequest } from "../lib/probes";
+import { CONNECTOR_REDACT_ENV, parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, PROBE_SERVICES, type ProbeRequest } from "../lib/probes";
 import { crashWatch, dockerCli } from "./containers";
 import { NotReadyError, waitUntilReady, type ReadinessCheck } from "./poll";
 
@@ -12,6 +12,7 @@ import { NotReadyError, waitUntilReady, type ReadinessCheck } from "./poll";
 
 /** Port 0: the container was not running when Pulumi read its Docker-assigned ports (see hostPortOf). */
 function unpublished(request: ProbeRequest): boolean {
+    if (request.service === "kafka") return request.bootstrap.endsWith(":0");
     return "port" in request ? request.port === 0 : new URL(request.url).port === "0";
 }
 
@@ -32,6 +33,8 @@ function clientCheckFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readines
             return (require("./alertmanager") as typeof import("./alertmanager")).alertmanagerCheck(request.url, request.routeReceiver);
         case "prometheus":
             return (require("./prometheus") as typeof import("./prometheus")).prometheusCheck(request.url, request.alertmanagerTarget);
+        case "kafka":
+            return (require("./kafka") as typeof import("./kafka")).kafkaCheck(request.bootstrap, request.topic);
         case "mysql": {
             const missing = [PROBE_SECRET_ENV.mysqlRootPassword, PROBE_SECRET_ENV.mysqlCdcPassword].filter((name) => !env[name]);
             if (missing.length > 0) throw new ProbeUsageError(`environment ${missing.join(", ")} not set: the mysql probe reads passwords from the environment`);
@@ -40,6 +43,11 @@ function clientCheckFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readines
                 rootPassword: env[PROBE_SECRET_ENV.mysqlRootPassword]!, cdcPassword: env[PROBE_SECRET_ENV.mysqlCdcPassword]!,
             });
         }
+        case "connect":
+            return (require("./connect") as typeof import("./connect")).connectCheck(request.url, request.connectorClasses);
+        case "connector":
+            return (require("./connect") as typeof import("./connect")).connectorCheck(request.url, { name: request.name, config: request.config },
+                (env[CONNECTOR_REDACT_ENV] ?? "").split("\n"));
         case "postgres": {
             const password = env[PROBE_SECRET_ENV.postgresCdcPassword];
             if (!password) throw new ProbeUsageError(`environment ${PROBE_SECRET_ENV.postgresCdcPassword} not set: the postgres probe reads the CDC password from the environment`);

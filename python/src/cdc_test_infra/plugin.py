@@ -36,4 +36,5 @@ def cdc_env() -> CdcEnv:
     return load_cdc_env()
 
 
+from .kafka import cdc_events  # noqa: E402,F401  (registers the fixture)
 from .postgres import postgres_connection  # noqa: E402,F401  (registers the fixture)

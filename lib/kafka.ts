@@ -1,0 +1,120 @@
+// Facts about the stack's Kafka broker (KRaft, one node that is broker and controller): used by the
+// component (as the image's KAFKA_* environment), the probe, and the tests (as a server.properties).
+
+/** Keep equal to scripts/jars/pom.xml (kafka.version): the tests run the jars of this version. */
+export const KAFKA_VERSION = "4.1.1";
+export const KAFKA_DEFAULT_IMAGE = `apache/kafka:${KAFKA_VERSION}`;
+
+export const KAFKA = {
+    alias: "kafka",
+    nodeId: 1,
+    /** KRaft cluster id: a base64url UUID; one per data volume, and each stack has its own volume. */
+    clusterId: "_yeT07isrkhCHFnmz0TXcw",
+    listeners: { internal: "INTERNAL", host: "HOST", controller: "CONTROLLER" },
+    /** Ports inside the container: containers dial `kafka:9092`; 29092 is published to the host. */
+    ports: { internal: 9092, host: 29092, controller: 9093 },
+    /** The image declares this path a volume and owns it to its user (appuser). */
+    dataDir: "/var/lib/kafka/data",
+    /** The image's own start script: turns KAFKA_* variables into server.properties, formats, starts. */
+    runScript: "/etc/kafka/docker/run",
+    /** Ephemeral stacks: the host listener's advertised `host:port`, written after the container exists. */
+    advertisedHostFile: "/tmp/cdc-host-listener",
+} as const;
+
+export interface KafkaListenerLayout {
+    /** Address the internal and host listeners bind to: 0.0.0.0 in the container. */
+    bindHost: string;
+    internalPort: number;
+    hostPort: number;
+    /** The controller listener is only for the node itself: it binds to loopback. */
+    controllerPort: number;
+    /** `host:port` containers dial: the network alias and the internal port. */
+    internalAdvertised: string;
+    /** `host:port` host clients dial; undefined when known only after start (ephemeral stacks). */
+    hostAdvertised?: string;
+    logDir: string;
+}
+
+/** advertised.listeners: the address each listener hands back to the clients that came in on it. */
+export function advertisedListeners(internalAdvertised: string, hostAdvertised: string): string {
+    const l = KAFKA.listeners;
+    return `${l.internal}://${internalAdvertised},${l.host}://${hostAdvertised}`;
+}
+
+/** The broker's server.properties, as a map; the container gets them as KAFKA_* variables (kafkaEnv). */
+export function kafkaServerProperties(o: KafkaListenerLayout): Record<string, string> {
+    const l = KAFKA.listeners;
+    const props: Record<string, string> = {
+        "node.id": String(KAFKA.nodeId),
+        "process.roles": "broker,controller",
+        "controller.quorum.voters": `${KAFKA.nodeId}@127.0.0.1:${o.controllerPort}`,
+        "controller.listener.names": l.controller,
+        "listeners": `${l.internal}://${o.bindHost}:${o.internalPort},${l.host}://${o.bindHost}:${o.hostPort},${l.controller}://127.0.0.1:${o.controllerPort}`,
+        "listener.security.protocol.map": `${l.internal}:PLAINTEXT,${l.host}:PLAINTEXT,${l.controller}:PLAINTEXT`,
+        "inter.broker.listener.name": l.internal,
+        "log.dirs": o.logDir,
+        // One node: every internal topic with one replica, or it is never created.
+        "offsets.topic.replication.factor": "1",
+        // Consumer groups of a test stack are few: one partition instead of 50 makes the first group join fast.
+        "offsets.topic.num.partitions": "1",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "num.partitions": "1",
+        // Debezium writes to <prefix>.<db>.<table> topics it does not create itself.
+        "auto.create.topics.enable": "true",
+        // Tests start consumers one by one; no 3 s wait for more group members.
+        "group.initial.rebalance.delay.ms": "0",
+    };
+    if (o.hostAdvertised !== undefined) props["advertised.listeners"] = advertisedListeners(o.internalAdvertised, o.hostAdvertised);
+    return props;
+}
+
+/** The image's variable for a property: . -> _, _ -> __, - -> ___, upper case, KAFKA_ prefix (apache/kafka docker/examples). */
+export function kafkaEnvName(property: string): string {
+    return "KAFKA_" + property.replace(/_/g, "__").replace(/-/g, "___").replace(/\./g, "_").toUpperCase();
+}
+
+/** JVM heap for a container memory limit: half of it, the rest for metaspace, threads and page cache. */
+export function kafkaHeapOptions(memoryMb: number): string {
+    const heap = Math.max(128, Math.floor(memoryMb / 2));
+    return `-Xms${heap}m -Xmx${heap}m`;
+}
+
+/** The container's environment: every property as a KAFKA_* variable, the cluster id and the heap. */
+export function kafkaEnv(props: Record<string, string>, memoryMb: number): string[] {
+    return [
+        ...Object.entries(props).map(([name, value]) => {
+            // The image's renderer splits each variable at "=" and drops any with more than one.
+            if (value.includes("=")) throw new Error(`Kafka property ${name}=${value}: the image cannot pass a value containing "="`);
+            return `${kafkaEnvName(name)}=${value}`;
+        }),
+        `CLUSTER_ID=${KAFKA.clusterId}`,
+        `KAFKA_HEAP_OPTS=${kafkaHeapOptions(memoryMb)}`,
+    ];
+}
+
+/**
+ * Ephemeral stacks: the container's command. It waits for the file holding the host listener's
+ * advertised address (the Docker-assigned port exists only once the container does), then runs the
+ * image's start script with advertised.listeners complete. `file`/`run` are parameters for the tests.
+ */
+export function awaitHostListenerCommand(internalAdvertised: string, file: string = KAFKA.advertisedHostFile, run: string = KAFKA.runScript): string[] {
+    const listeners = advertisedListeners(internalAdvertised, `$(cat ${file})`);
+    return ["bash", "-c",
+        `echo "waiting for ${file} (the host listener's address)"; ` +
+        `while [ ! -s ${file} ]; do sleep 0.1; done; ` +
+        `export ${kafkaEnvName("advertised.listeners")}="${listeners}"; ` +
+        `echo "advertised.listeners=$${kafkaEnvName("advertised.listeners")}"; ` +
+        `exec ${run}`];
+}
+
+/** The command (run inside the container) that hands it the host listener's address; atomic, so the wait never reads half of it. */
+export function writeHostListenerArgv(hostAdvertised: string, file: string = KAFKA.advertisedHostFile): string[] {
+    if (!/^[A-Za-z0-9.:\[\]-]+$/.test(hostAdvertised)) throw new Error(`host listener address ${JSON.stringify(hostAdvertised)}: expected host:port`);
+    return ["sh", "-c", `printf '%s' "$1" > ${file}.tmp && mv ${file}.tmp ${file}`, "sh", hostAdvertised];
+}
+
+/** Topic the readiness probe creates, writes and reads back (one per stack's broker; kept, it is tiny). */
+export const KAFKA_PROBE_TOPIC = "cdc-infra-readiness";

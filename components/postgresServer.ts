@@ -33,8 +33,8 @@ export class PostgresServer extends pulumi.ComponentResource {
     public readonly cdcPassword: pulumi.Output<string>;
     public readonly publication: pulumi.Output<string>;
     public readonly superuserPassword: pulumi.Output<string>;
-    /** host:port on the stack network, for containers (Kafka Connect). */
-    public readonly internalAddress: { host: string; port: number };
+    /** The CDC password without waiting for the gate: for Kafka Connect's password file, so Connect need not wait for PostgreSQL. */
+    public readonly cdcPasswordSecret: pulumi.Output<string>;
     public readonly gate: ReadinessGate;
 
     constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -92,7 +92,7 @@ export class PostgresServer extends pulumi.ComponentResource {
         this.cdcPassword = this.gate.gate(cdcPassword);
         this.publication = this.gate.gate(POSTGRES.publication);
         this.superuserPassword = superuserPassword;
-        this.internalAddress = { host: POSTGRES.alias, port: POSTGRES.port };
+        this.cdcPasswordSecret = cdcPassword;
         this.registerOutputs({ host: this.host, port: this.port, database: this.database, cdcUser: this.cdcUser, publication: this.publication });
     }
 }

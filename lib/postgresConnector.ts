@@ -4,6 +4,7 @@
 import { commonConnectorConfig, PASSWORD_KEY, type ConnectorSpec, type SecretFile } from "./debezium";
 import { fileSecretReference, KAFKA_CONNECT, propertiesFile } from "./kafkaConnect";
 import { POSTGRES } from "./postgres";
+import type { Settings } from "./settings";
 
 export const POSTGRES_CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
 
@@ -48,6 +49,14 @@ export function postgresConnector(o: PostgresConnectorOptions): ConnectorSpec {
             "snapshot.mode": "initial",
         },
     };
+}
+
+/** The stack's PostgreSQL connector: the server by its network alias, the password file in the Connect container. */
+export function stackPostgresConnector(s: Settings["postgres"]): ConnectorSpec {
+    return postgresConnector({
+        name: s.connectorName, hostname: POSTGRES.alias, port: POSTGRES.port, database: s.database, user: s.cdcUser,
+        passwordFile: POSTGRES_PASSWORD_FILE, topicPrefix: s.topicPrefix, slotName: s.slotName,
+    });
 }
 
 /** The topic of a table's change events: <prefix>.<schema>.<table> (PostgreSQL topics name the schema, not the database). */

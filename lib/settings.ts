@@ -67,6 +67,7 @@ const KAFKA_NAME = /^[A-Za-z0-9._-]{1,200}$/;
 const INCLUDE_LIST = /^[^,\s]+(,[^,\s]+)*$/;
 // Lowercase, so the quoted names the init SQL creates are the names unquoted SQL means too.
 const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const PG_SLOT_NAME = /^[a-z0-9_]{1,63}$/;
 
 export const SETTINGS_SCHEMA = {
     bindAddress: {
@@ -271,6 +272,27 @@ export const SETTINGS_SCHEMA = {
         max: 1000,
         description: "max_replication_slots: one per Debezium connector, plus one the readiness probe creates and drops",
     },
+    postgresConnectorName: {
+        type: "string",
+        default: "cdc-postgres-source",
+        description: "Name of the Debezium PostgreSQL source connector (in the same Kafka Connect cluster as the MySQL one)",
+        pattern: KAFKA_NAME,
+        patternHelp: "letters, digits, ., _ and -, at most 200 characters",
+    },
+    postgresTopicPrefix: {
+        type: "string",
+        default: "cdc-postgres",
+        description: "topic.prefix of the PostgreSQL connector: change events go to <prefix>.<schema>.<table>",
+        pattern: KAFKA_NAME,
+        patternHelp: "letters, digits, ., _ and -, at most 200 characters",
+    },
+    postgresSlotName: {
+        type: "string",
+        default: "debezium_cdc",
+        description: "Logical replication slot of the PostgreSQL connector (kept across restarts, so streaming resumes)",
+        pattern: PG_SLOT_NAME,
+        patternHelp: "lowercase letters, digits and _, at most 63 characters",
+    },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS_SCHEMA;
@@ -327,6 +349,9 @@ export interface Settings {
         cdcUser: string;
         maxWalSenders: number;
         maxReplicationSlots: number;
+        connectorName: string;
+        topicPrefix: string;
+        slotName: string;
     };
 }
 
@@ -450,6 +475,9 @@ export function parseSettings(raw: Raw, project: string, stack: string): Setting
             cdcUser: p.postgresCdcUser,
             maxWalSenders: p.postgresMaxWalSenders,
             maxReplicationSlots: p.postgresMaxReplicationSlots,
+            connectorName: p.postgresConnectorName,
+            topicPrefix: p.postgresTopicPrefix,
+            slotName: p.postgresSlotName,
         },
     };
 }
@@ -465,6 +493,10 @@ function postgresProblems(p: Parsed): string[] {
     const user = p.postgresCdcUser;
     if (user === "postgres" || user === "public" || user.startsWith("pg_")) {
         problems.push(`postgresCdcUser = ${JSON.stringify(user)}: expected a name other than postgres (the superuser) or public, not starting with pg_ (reserved)`);
+    }
+    // Both connectors live in one Connect cluster: one name would make each registration replace the other.
+    if (p.postgresConnectorName === p.debeziumConnectorName) {
+        problems.push(`postgresConnectorName = ${JSON.stringify(p.postgresConnectorName)}: expected a name different from debeziumConnectorName (the MySQL connector in the same Connect cluster)`);
     }
     return problems;
 }

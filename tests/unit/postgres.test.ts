@@ -23,9 +23,10 @@ function problemsOf(raw: Record<string, string>): string[] {
 }
 
 describe("settings", () => {
-    test("defaults: on, postgres:17, port 5432, 512 MiB, cdc_test/cdc, 10 walsenders and slots", () => {
+    test("defaults: on, postgres:17, port 5432, 512 MiB, cdc_test/cdc, 10 walsenders and slots, connector names", () => {
         expect(parseSettings({}, "cdc-test-infra", "dev").postgres).toEqual({
             enabled: true, image: "postgres:17", port: 5432, memoryMb: 512, database: "cdc_test", cdcUser: "cdc", maxWalSenders: 10, maxReplicationSlots: 10,
+            connectorName: "cdc-postgres-source", topicPrefix: "cdc-postgres", slotName: "debezium_cdc",
         });
     });
     test.each([

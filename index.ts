@@ -1,6 +1,7 @@
 // cdc-test-infra: read config, build the components, export the (readiness-gated) endpoints.
 import * as pulumi from "@pulumi/pulumi";
 import { AlertManager } from "./components/alertManager";
+import { KafkaBroker } from "./components/kafkaBroker";
 import { MysqlServer } from "./components/mysqlServer";
 import { StackNetwork } from "./components/network";
 import { PrometheusServer } from "./components/prometheusServer";
@@ -59,6 +60,11 @@ const mysql = new MysqlServer("mysql", {
     readiness: s.readiness,
 });
 
+// The change-data-capture path: nothing of it exists when cdcEnabled is false.
+const kafka = s.cdcEnabled
+    ? new KafkaBroker("kafka", { placement, image: s.kafka.image, hostPort: s.kafka.port, memoryMb: s.kafka.memoryMb, readiness: s.readiness })
+    : undefined;
+
 export const environment = s.environment;
 export const sparkMasterUrl = spark.masterUrl;
 export const sparkUiUrl = spark.uiUrl;
@@ -73,7 +79,10 @@ export const mysqlCdcUser = mysql.cdcUser;
 export const mysqlCdcPassword = mysql.cdcPassword;
 export const mysqlRootPassword = mysql.rootPassword;
 export const prometheusUrl = prometheus?.url;
+export const kafkaBootstrapServers = kafka?.bootstrapServers;
+export const kafkaInternalBootstrapServers = kafka?.internalBootstrapServers;
 /** `pulumi stack output testEnv --show-secrets > .env.cdc` gives KEY=value lines to source. */
 export const testEnv = pulumi.secret(pulumi.output({
     sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlFlavor, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,
+    kafkaBootstrapServers, kafkaInternalBootstrapServers,
 }).apply(testEnvLines));

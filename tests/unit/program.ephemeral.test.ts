@@ -33,7 +33,7 @@ test("gates and outputs use the ports Docker assigned, read back from the contai
 });
 
 test("volumes are removed with an ephemeral stack", () => {
-    expect(ofType(VOLUME)).toHaveLength(4);
+    expect(ofType(VOLUME)).toHaveLength(5);
     for (const v of ofType(VOLUME)) {
         expect(v.inputs.name).toMatch(/^cdc-test-infra-pr-42-/);
         expect(options.get(v.name)?.retainOnDelete).toBe(false);

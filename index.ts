@@ -1,11 +1,14 @@
 // cdc-test-infra: read config, build the components, export the (readiness-gated) endpoints.
 import * as pulumi from "@pulumi/pulumi";
 import { AlertManager } from "./components/alertManager";
+import { DebeziumConnector } from "./components/debeziumConnector";
 import { KafkaBroker } from "./components/kafkaBroker";
+import { KafkaConnect } from "./components/kafkaConnect";
 import { MysqlServer } from "./components/mysqlServer";
 import { StackNetwork } from "./components/network";
 import { PrometheusServer } from "./components/prometheusServer";
 import { SparkCluster } from "./components/sparkCluster";
+import { binlogPasswordFile, BINLOG_CONNECTOR_CLASSES, MYSQL_PASSWORD_FILE, stackBinlogConnector } from "./lib/debezium";
 import { readStackConfig } from "./lib/stackConfig";
 import { testEnvLines } from "./lib/testEnv";
 
@@ -64,6 +67,26 @@ const mysql = new MysqlServer("mysql", {
 const kafka = s.cdcEnabled
     ? new KafkaBroker("kafka", { placement, image: s.kafka.image, hostPort: s.kafka.port, memoryMb: s.kafka.memoryMb, readiness: s.readiness })
     : undefined;
+// Kafka Connect starts once Kafka is ready (its internal topics live there); the connector waits only
+// for the database, Kafka and Connect gates, and nothing waits for the connector but its own outputs.
+const connect = kafka
+    ? new KafkaConnect("connect", {
+        placement, image: s.connect.image, hostPort: s.connect.port, memoryMb: s.connect.memoryMb,
+        kafkaBootstrap: kafka.internalBootstrapServers,
+        secretFiles: [{ path: MYSQL_PASSWORD_FILE, content: mysql.cdcPasswordSecret.apply((pw) => binlogPasswordFile(MYSQL_PASSWORD_FILE, pw).content) }],
+        connectorClasses: [BINLOG_CONNECTOR_CLASSES[s.mysql.flavor]],
+        readiness: s.readiness,
+    })
+    : undefined;
+const mysqlConnector = kafka && connect
+    ? new DebeziumConnector("mysql-connector", {
+        connect,
+        spec: kafka.internalBootstrapServers.apply((bootstrap) => stackBinlogConnector(s, bootstrap)),
+        readyFirst: [mysql.gate, kafka.gate],
+        redact: [mysql.cdcPasswordSecret],
+        readiness: s.readiness,
+    })
+    : undefined;
 
 export const environment = s.environment;
 export const sparkMasterUrl = spark.masterUrl;
@@ -81,8 +104,11 @@ export const mysqlRootPassword = mysql.rootPassword;
 export const prometheusUrl = prometheus?.url;
 export const kafkaBootstrapServers = kafka?.bootstrapServers;
 export const kafkaInternalBootstrapServers = kafka?.internalBootstrapServers;
+export const connectUrl = connect?.url;
+export const cdcConnectorName = mysqlConnector?.name;
+export const cdcTopicPrefix = mysqlConnector?.topicPrefix;
 /** `pulumi stack output testEnv --show-secrets > .env.cdc` gives KEY=value lines to source. */
 export const testEnv = pulumi.secret(pulumi.output({
     sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlFlavor, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,
-    kafkaBootstrapServers, kafkaInternalBootstrapServers,
+    kafkaBootstrapServers, kafkaInternalBootstrapServers, connectUrl, cdcConnectorName, cdcTopicPrefix,
 }).apply(testEnvLines));

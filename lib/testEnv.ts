@@ -19,6 +19,11 @@ export interface Endpoints {
     kafkaBootstrapServers?: string;
     /** Kafka's internal listener, `kafka:9092`: for jobs running in containers on the stack network. */
     kafkaInternalBootstrapServers?: string;
+    /** Kafka Connect's REST API from the host (absent when cdcEnabled is false). */
+    connectUrl?: string;
+    /** The Debezium source connector of the stack's database, and its topic prefix (<prefix>.<database>.<table>). */
+    cdcConnectorName?: string;
+    cdcTopicPrefix?: string;
 }
 
 /** Endpoint name -> environment variable; every endpoint has one (checked by the compiler and a unit test). */

@@ -17,12 +17,12 @@ let out: Record<string, any>;
 beforeAll(async () => { out = await runProgram(); });
 
 const container = (name: string) => byName(name).inputs;
-const SERVICE_CONTAINERS = ["spark-master", "spark-worker-1", "alertmanager-server", "mysql-server", "prometheus-server", "kafka-server"];
+const SERVICE_CONTAINERS = ["spark-master", "spark-worker-1", "alertmanager-server", "mysql-server", "prometheus-server", "kafka-server", "connect-worker"];
 
 describe("images", () => {
     test("each service pulls its pinned image once and keeps it for other stacks on the daemon", () => {
         const images = ofType(IMAGE).map((r) => r.inputs);
-        expect(images.map((i) => i.name).sort()).toEqual([defaults.alertmanager.image, defaults.mysql.image, defaults.spark.image, defaults.prometheus.image, defaults.kafka.image].sort());
+        expect(images.map((i) => i.name).sort()).toEqual([defaults.alertmanager.image, defaults.mysql.image, defaults.spark.image, defaults.prometheus.image, defaults.kafka.image, defaults.connect.image].sort());
         for (const i of images) expect(i.keepLocally).toBe(true);
     });
     test("containers reference the pulled image id, not a name (no replace on every up)", () => {
@@ -252,7 +252,8 @@ describe("outputs", () => {
         expect(await valueOf(out.mysqlRootPassword)).toBe("generated-mysql-root-password");
         expect(await valueOf(out.mysqlCdcPassword)).toBe("generated-mysql-cdc-password");
         // One gate per service (Kafka's included); a persistent stack hands Kafka nothing after creation.
-        expect(ofType(COMMAND)).toHaveLength(5);
+        // ... plus Kafka Connect's gate and the connector's registration.
+        expect(ofType(COMMAND)).toHaveLength(7);
     });
 });
 

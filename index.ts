@@ -1,11 +1,16 @@
 // cdc-test-infra: read config, build the components, export the (readiness-gated) endpoints.
 import * as pulumi from "@pulumi/pulumi";
 import { AlertManager } from "./components/alertManager";
+import { DebeziumConnector } from "./components/debeziumConnector";
+import { KafkaBroker } from "./components/kafkaBroker";
+import { KafkaConnect } from "./components/kafkaConnect";
 import { MysqlServer } from "./components/mysqlServer";
 import { StackNetwork } from "./components/network";
 import { PostgresServer } from "./components/postgresServer";
 import { PrometheusServer } from "./components/prometheusServer";
 import { SparkCluster } from "./components/sparkCluster";
+import { binlogPasswordFile, BINLOG_CONNECTOR_CLASSES, MYSQL_PASSWORD_FILE, stackBinlogConnector } from "./lib/debezium";
+import { postgresPasswordFile, POSTGRES_CONNECTOR_CLASS, POSTGRES_PASSWORD_FILE, stackPostgresConnector } from "./lib/postgresConnector";
 import { readStackConfig } from "./lib/stackConfig";
 import { testEnvLines } from "./lib/testEnv";
 
@@ -71,6 +76,44 @@ const postgres = s.postgres.enabled
     })
     : undefined;
 
+// The change-data-capture path: nothing of it exists when cdcEnabled is false.
+const kafka = s.cdcEnabled
+    ? new KafkaBroker("kafka", { placement, image: s.kafka.image, hostPort: s.kafka.port, memoryMb: s.kafka.memoryMb, readiness: s.readiness })
+    : undefined;
+// Kafka Connect starts once Kafka is ready (its internal topics live there); the connector waits only
+// for the database, Kafka and Connect gates, and nothing waits for the connector but its own outputs.
+const connect = kafka
+    ? new KafkaConnect("connect", {
+        placement, image: s.connect.image, hostPort: s.connect.port, memoryMb: s.connect.memoryMb,
+        kafkaBootstrap: kafka.internalBootstrapServers,
+        secretFiles: [
+            { path: MYSQL_PASSWORD_FILE, content: mysql.cdcPasswordSecret.apply((pw) => binlogPasswordFile(MYSQL_PASSWORD_FILE, pw).content) },
+            ...(postgres ? [{ path: POSTGRES_PASSWORD_FILE, content: postgres.cdcPasswordSecret.apply((pw) => postgresPasswordFile(POSTGRES_PASSWORD_FILE, pw).content) }] : []),
+        ],
+        connectorClasses: [BINLOG_CONNECTOR_CLASSES[s.mysql.flavor], ...(postgres ? [POSTGRES_CONNECTOR_CLASS] : [])],
+        readiness: s.readiness,
+    })
+    : undefined;
+const mysqlConnector = kafka && connect
+    ? new DebeziumConnector("mysql-connector", {
+        connect,
+        spec: kafka.internalBootstrapServers.apply((bootstrap) => stackBinlogConnector(s, bootstrap)),
+        readyFirst: [mysql.gate, kafka.gate],
+        redact: [mysql.cdcPasswordSecret],
+        readiness: s.readiness,
+    })
+    : undefined;
+// The PostgreSQL connector in the same Connect cluster, gated like the MySQL one.
+const postgresConnector = kafka && connect && postgres
+    ? new DebeziumConnector("postgres-connector", {
+        connect,
+        spec: stackPostgresConnector(s.postgres),
+        readyFirst: [postgres.gate, kafka.gate],
+        redact: [postgres.cdcPasswordSecret],
+        readiness: s.readiness,
+    })
+    : undefined;
+
 export const environment = s.environment;
 export const sparkMasterUrl = spark.masterUrl;
 export const sparkUiUrl = spark.uiUrl;
@@ -85,6 +128,11 @@ export const mysqlCdcUser = mysql.cdcUser;
 export const mysqlCdcPassword = mysql.cdcPassword;
 export const mysqlRootPassword = mysql.rootPassword;
 export const prometheusUrl = prometheus?.url;
+export const kafkaBootstrapServers = kafka?.bootstrapServers;
+export const kafkaInternalBootstrapServers = kafka?.internalBootstrapServers;
+export const connectUrl = connect?.url;
+export const cdcConnectorName = mysqlConnector?.name;
+export const cdcTopicPrefix = mysqlConnector?.topicPrefix;
 export const postgresHost = postgres?.host;
 export const postgresPort = postgres?.port;
 export const postgresDatabase = postgres?.database;
@@ -92,8 +140,11 @@ export const postgresCdcUser = postgres?.cdcUser;
 export const postgresCdcPassword = postgres?.cdcPassword;
 export const postgresPublication = postgres?.publication;
 export const postgresSuperuserPassword = postgres?.superuserPassword;
+export const postgresConnectorName = postgresConnector?.name;
+export const postgresTopicPrefix = postgresConnector?.topicPrefix;
 /** `pulumi stack output testEnv --show-secrets > .env.cdc` gives KEY=value lines to source. */
 export const testEnv = pulumi.secret(pulumi.output({
     sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlFlavor, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,
-    postgresHost, postgresPort, postgresDatabase, postgresCdcUser, postgresCdcPassword, postgresPublication,
+    kafkaBootstrapServers, kafkaInternalBootstrapServers, connectUrl, cdcConnectorName, cdcTopicPrefix,
+    postgresHost, postgresPort, postgresDatabase, postgresCdcUser, postgresCdcPassword, postgresPublication, postgresConnectorName, postgresTopicPrefix,
 }).apply(testEnvLines));

@@ -40,6 +40,8 @@ export class MysqlServer extends pulumi.ComponentResource {
     public readonly cdcUser: pulumi.Output<string>;
     public readonly cdcPassword: pulumi.Output<string>;
     public readonly rootPassword: pulumi.Output<string>;
+    /** The CDC password (secret) without waiting for the gate: for services that log in by themselves later (Kafka Connect's secret file). */
+    public readonly cdcPasswordSecret: pulumi.Output<string>;
     public readonly gate: ReadinessGate;
 
     constructor(name: string, args: MysqlServerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -89,6 +91,7 @@ export class MysqlServer extends pulumi.ComponentResource {
         this.cdcUser = this.gate.gate(args.cdcUser);
         this.cdcPassword = this.gate.gate(cdcPassword);
         this.rootPassword = rootPassword;
+        this.cdcPasswordSecret = cdcPassword;
         this.registerOutputs({ host: this.host, port: this.port, database: this.database, cdcUser: this.cdcUser });
     }
 }

@@ -1,7 +1,9 @@
 // Debezium source connectors as data: what the program declares, the gate registers through Connect's
 // REST API (lib/connectRest.ts, run by the probe), and the tests register the same way.
 import { fileSecretReference, JSON_CONVERTER_CLASS, KAFKA_CONNECT, propertiesFile } from "./kafkaConnect";
-import type { MysqlFlavor } from "./settings";
+import { MYSQL } from "./mysql";
+import type { MysqlFlavor, Settings, SnapshotMode } from "./settings";
+export { SNAPSHOT_MODES, type SnapshotMode } from "./settings";
 
 /** Debezium 3.x has a separate MariaDB connector; the MySQL one fails on MariaDB (see REFERENCE.md). */
 export const BINLOG_CONNECTOR_CLASSES: Record<MysqlFlavor, string> = {
@@ -9,9 +11,6 @@ export const BINLOG_CONNECTOR_CLASSES: Record<MysqlFlavor, string> = {
     mariadb: "io.debezium.connector.mariadb.MariaDbConnector",
 };
 
-/** snapshot.mode values offered (Debezium 3.x binlog connectors); all of them end in streaming. */
-export const SNAPSHOT_MODES = ["initial", "always", "when_needed", "no_data", "recovery"] as const;
-export type SnapshotMode = (typeof SNAPSHOT_MODES)[number];
 
 /** A file the Connect container gets, read by its file config provider; `content` is secret. */
 export interface SecretFile<T = string> {
@@ -104,6 +103,15 @@ export function changeTopic(topicPrefix: string, database: string, table: string
 
 /** Where the stack's CDC password file goes in the Connect container. */
 export const MYSQL_PASSWORD_FILE = `${KAFKA_CONNECT.secretDir}/mysql.properties`;
+
+/** The stack's source connector: its database by network alias, as the CDC user, per the settings. */
+export function stackBinlogConnector(s: Settings, kafkaBootstrapServers: string): ConnectorSpec {
+    return binlogConnector({
+        flavor: s.mysql.flavor, name: s.debezium.connectorName, hostname: MYSQL.alias, port: MYSQL.port, user: s.mysql.cdcUser,
+        passwordFile: MYSQL_PASSWORD_FILE, serverId: s.debezium.serverId, topicPrefix: s.debezium.topicPrefix,
+        databaseIncludeList: s.debezium.databaseIncludeList, snapshotMode: s.debezium.snapshotMode, kafkaBootstrapServers,
+    });
+}
 
 // --- reading Connect's answers -------------------------------------------------------------
 

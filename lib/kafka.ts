@@ -118,3 +118,19 @@ export function writeHostListenerArgv(hostAdvertised: string, file: string = KAF
 
 /** Topic the readiness probe creates, writes and reads back (one per stack's broker; kept, it is tiny). */
 export const KAFKA_PROBE_TOPIC = "cdc-infra-readiness";
+
+function shellWord(word: string): string {
+    return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Ephemeral stacks: the host's shell command that hands the container its host listener's address
+ * (`docker exec`, so the docker CLI must be on the PATH of whoever runs `pulumi up`, talking to the
+ * same daemon, e.g. through DOCKER_HOST). Port 0 means the container was not running when its ports
+ * were read: nothing to hand over, and the gate reports the container's state.
+ */
+export function handOverShellCommand(container: string, hostAdvertised: string): string {
+    if (hostAdvertised.endsWith(":0")) return `echo "kafka: no host port published for ${shellWord(container)}; its readiness gate says why"`;
+    return "command -v docker >/dev/null || { echo 'kafka: ephemeral stacks need the docker CLI on the PATH (docker exec hands the broker its published port)' >&2; exit 1; }; " +
+        ["docker", "exec", container, ...writeHostListenerArgv(hostAdvertised)].map(shellWord).join(" ");
+}

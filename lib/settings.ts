@@ -1,11 +1,14 @@
 // The stack's settings: one schema, one parser, one typed result.
 // Pulumi.yaml's `config:` block is checked against SETTINGS_SCHEMA by a unit test,
 // so the defaults and descriptions written there cannot drift from the ones used here.
-import { SNAPSHOT_MODES, type SnapshotMode } from "./debezium";
 import { KAFKA_DEFAULT_IMAGE } from "./kafka";
 
 export const MYSQL_FLAVORS = ["mysql", "mariadb"] as const;
 export type MysqlFlavor = (typeof MYSQL_FLAVORS)[number];
+
+/** Debezium snapshot.mode values offered (3.x binlog connectors); each ends in streaming the binlog. */
+export const SNAPSHOT_MODES = ["initial", "always", "when_needed", "no_data", "recovery"] as const;
+export type SnapshotMode = (typeof SNAPSHOT_MODES)[number];
 
 export type EnvironmentKind = "persistent" | "ephemeral";
 /** Stacks named like this are throwaway per-pull-request environments unless configured otherwise. */

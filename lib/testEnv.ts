@@ -19,6 +19,11 @@ export interface Endpoints {
     kafkaBootstrapServers?: string;
     /** Kafka's internal listener, `kafka:9092`: for jobs running in containers on the stack network. */
     kafkaInternalBootstrapServers?: string;
+    /** Kafka Connect's REST API from the host (absent when cdcEnabled is false). */
+    connectUrl?: string;
+    /** The Debezium source connector of the stack's database, and its topic prefix (<prefix>.<database>.<table>). */
+    cdcConnectorName?: string;
+    cdcTopicPrefix?: string;
     /** Absent when PostgreSQL is switched off. */
     postgresHost?: string;
     postgresPort?: number;
@@ -26,6 +31,9 @@ export interface Endpoints {
     postgresCdcUser?: string;
     postgresCdcPassword?: string;
     postgresPublication?: string;
+    /** The PostgreSQL source connector and its topic prefix (<prefix>.<schema>.<table>); absent without PostgreSQL or cdcEnabled. */
+    postgresConnectorName?: string;
+    postgresTopicPrefix?: string;
 }
 
 /** Endpoint name -> environment variable; every endpoint has one (checked by the compiler and a unit test). */

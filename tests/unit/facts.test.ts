@@ -43,7 +43,8 @@ test("test env lines source back into a POSIX shell unchanged", () => {
         sparkMasterUrl: "spark://127.0.0.1:7077", sparkUiUrl: "http://127.0.0.1:8080", alertmanagerUrl: "http://127.0.0.1:9093",
         mysqlFlavor: "mysql", mysqlHost: "127.0.0.1", mysqlPort: 3306, mysqlDatabase: "cdc_test", mysqlCdcUser: "cdc", mysqlCdcPassword: "a b'$c\"`d", prometheusUrl: "http://127.0.0.1:9090",
         kafkaBootstrapServers: "127.0.0.1:9092", kafkaInternalBootstrapServers: "kafka:9092",
-        postgresHost: "127.0.0.1", postgresPort: 5432, postgresDatabase: "cdc_test", postgresCdcUser: "cdc", postgresCdcPassword: "p'g $x", postgresPublication: "dbz_publication",
+        connectUrl: "http://127.0.0.1:8083", cdcConnectorName: "cdc-mysql-source", cdcTopicPrefix: "cdc",
+        postgresHost: "127.0.0.1", postgresPort: 5432, postgresDatabase: "cdc_test", postgresCdcUser: "cdc", postgresCdcPassword: "p'g $x", postgresPublication: "dbz_publication", postgresConnectorName: "cdc-postgres-source", postgresTopicPrefix: "cdc-postgres",
     };
     const script = `set -a\n${testEnvLines(endpoints)}set +a\n` + Object.values(TEST_ENV_KEYS).map((k) => `printf '%s\\n' "$${k}"`).join("\n");
     const printed = execFileSync("sh", ["-c", script], { encoding: "utf8", env: {} }).split("\n").slice(0, -1);

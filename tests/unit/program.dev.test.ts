@@ -1,6 +1,7 @@
 // The whole program on a persistent `dev` stack, against the mocked engine.
 import * as fs from "fs";
 import { ALERTMANAGER, ALERTMANAGER_CONFIG_FILE, alertmanagerArgs } from "../../lib/alertmanager";
+import { KAFKA } from "../../lib/kafka";
 import { binlogFlags, cdcInitSql, credentialsSql, entrypointScript, MYSQL, MYSQL_CNF_FILE, rootPasswordEnv } from "../../lib/mysql";
 import { PROBE_SECRET_ENV } from "../../lib/probes";
 import { PROMETHEUS, PROMETHEUS_CONFIG_FILE, prometheusArgs, TEST_ALERT_RULES_FILE } from "../../lib/prometheus";
@@ -16,12 +17,12 @@ let out: Record<string, any>;
 beforeAll(async () => { out = await runProgram(); });
 
 const container = (name: string) => byName(name).inputs;
-const SERVICE_CONTAINERS = ["spark-master", "spark-worker-1", "alertmanager-server", "mysql-server", "prometheus-server", "postgres-server"];
+const SERVICE_CONTAINERS = ["spark-master", "spark-worker-1", "alertmanager-server", "mysql-server", "prometheus-server", "kafka-server", "connect-worker", "postgres-server"];
 
 describe("images", () => {
     test("each service pulls its pinned image once and keeps it for other stacks on the daemon", () => {
         const images = ofType(IMAGE).map((r) => r.inputs);
-        expect(images.map((i) => i.name).sort()).toEqual([defaults.alertmanager.image, defaults.mysql.image, defaults.spark.image, defaults.prometheus.image, defaults.postgres.image].sort());
+        expect(images.map((i) => i.name).sort()).toEqual([defaults.alertmanager.image, defaults.mysql.image, defaults.spark.image, defaults.prometheus.image, defaults.kafka.image, defaults.connect.image, defaults.postgres.image].sort());
         for (const i of images) expect(i.keepLocally).toBe(true);
     });
     test("containers reference the pulled image id, not a name (no replace on every up)", () => {
@@ -111,12 +112,13 @@ describe("volumes", () => {
             "alertmanager-server": ["cdc-test-infra-dev-alertmanager-data", ALERTMANAGER.storagePath],
             "mysql-server": ["cdc-test-infra-dev-mysql-data", MYSQL.dataDir],
             "prometheus-server": ["cdc-test-infra-dev-prometheus-data", PROMETHEUS.storagePath],
+            "kafka-server": ["cdc-test-infra-dev-kafka-data", KAFKA.dataDir],
         };
         for (const [name, [volume, path]] of Object.entries(mounts)) {
             expect(container(name).volumes).toEqual([{ volumeName: volume, containerPath: path }]);
         }
         expect(ofType(VOLUME).map((v) => v.inputs.name).sort()).toEqual(
-            ["cdc-test-infra-dev-alertmanager-data", "cdc-test-infra-dev-mysql-data", "cdc-test-infra-dev-postgres-data", "cdc-test-infra-dev-prometheus-data", "cdc-test-infra-dev-spark-data"]);
+            ["cdc-test-infra-dev-alertmanager-data", "cdc-test-infra-dev-kafka-data", "cdc-test-infra-dev-mysql-data", "cdc-test-infra-dev-postgres-data", "cdc-test-infra-dev-prometheus-data", "cdc-test-infra-dev-spark-data"]);
         for (const v of ofType(VOLUME)) expect(options.get(v.name)?.retainOnDelete).toBe(true);
     });
 });
@@ -249,7 +251,9 @@ describe("outputs", () => {
     test("generated passwords come from state (RandomPassword), not from the program run", async () => {
         expect(await valueOf(out.mysqlRootPassword)).toBe("generated-mysql-root-password");
         expect(await valueOf(out.mysqlCdcPassword)).toBe("generated-mysql-cdc-password");
-        expect(ofType(COMMAND)).toHaveLength(5);
+        // One gate per service (Kafka's included); a persistent stack hands Kafka nothing after creation.
+        // ... plus Kafka Connect's gate and the connectors' registrations (MySQL, PostgreSQL).
+        expect(ofType(COMMAND)).toHaveLength(9);
     });
 });
 

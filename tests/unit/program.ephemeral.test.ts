@@ -36,7 +36,7 @@ test("gates and outputs use the ports Docker assigned, read back from the contai
 });
 
 test("volumes are removed with an ephemeral stack", () => {
-    expect(ofType(VOLUME)).toHaveLength(5);
+    expect(ofType(VOLUME)).toHaveLength(6);
     for (const v of ofType(VOLUME)) {
         expect(v.inputs.name).toMatch(/^cdc-test-infra-pr-42-/);
         expect(options.get(v.name)?.retainOnDelete).toBe(false);

@@ -1,5 +1,5 @@
 // PostgreSQL switched off; and an ephemeral stack with PostgreSQL passwords from secret config.
-import { ofType, registered, runProgram, useMocks, valueOf } from "./harness";
+import { byName, ofType, registered, reveal, runProgram, useMocks, valueOf } from "./harness";
 
 useMocks({ stack: "dev", config: { postgresEnabled: "false" } });
 let out: Record<string, any>;
@@ -14,4 +14,12 @@ test("no PostgreSQL resource at all, no outputs, no env lines", async () => {
     const lines = (await valueOf<string>(out.testEnv))!;
     expect(lines).toContain("CDC_MYSQL_HOST=");
     expect(lines).not.toContain("CDC_POSTGRES");
+});
+
+test("no PostgreSQL connector, and the Connect worker neither gets its password file nor requires its class", () => {
+    expect(registered.map((r) => r.name)).toContain("connect-worker");
+    expect(registered.map((r) => r.name)).not.toContain("postgres-connector-register");
+    const files = reveal(byName("connect-worker").inputs.uploads).map((u: { file: string }) => u.file);
+    expect(files).toEqual(["/run/cdc-secrets/mysql.properties"]);
+    expect(byName("connect-ready-probe").inputs.create).not.toContain("postgresql");
 });

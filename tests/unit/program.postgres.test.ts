@@ -1,6 +1,7 @@
 // The PostgreSQL part of the program on a persistent `dev` stack (on by default), against the mocked engine.
 import { logicalDecodingFlags, POSTGRES, postgresDatabaseSql, postgresRolesSql, postgresStartScript, SQL_DIR_ENV } from "../../lib/postgres";
-import { PROBE_SECRET_ENV } from "../../lib/probes";
+import { postgresPasswordFile, POSTGRES_CONNECTOR_CLASS, POSTGRES_PASSWORD_FILE, stackPostgresConnector } from "../../lib/postgresConnector";
+import { parseProbeArgv, PROBE_SECRET_ENV } from "../../lib/probes";
 import { parseSettings } from "../../lib/settings";
 import {
     byName, dependenciesOf, isSecret, isSecretValue, ofType, options, reveal, runProgram, useMocks, valueOf,
@@ -113,4 +114,44 @@ test("generated passwords are RandomPasswords (state), children of the component
     expect(byName("postgres-superuser-password").inputs).toEqual({ length: 24, special: false });
     expect(options.get("postgres-superuser-password")?.parent).toBe("postgres");
     expect(options.get("postgres-cdc-password")?.parent).toBe("postgres");
+});
+
+describe("the Debezium PostgreSQL connector in the stack's Connect cluster", () => {
+    const registerArgv = () => byName("postgres-connector-register").inputs.create.split(" ").slice(2).map((w: string) => w.replace(/^'|'$/g, ""));
+
+    test("registered by the connector gate with the stack's spec: the server's alias, the CDC user, pgoutput, the publication, the password file", () => {
+        const { request } = parseProbeArgv(registerArgv());
+        const spec = stackPostgresConnector(parseSettings({}, "cdc-test-infra", "dev").postgres);
+        expect(request).toEqual({ service: "connector", url: "http://127.0.0.1:8083", name: "cdc-postgres-source", config: spec.config });
+        expect(spec.config).toMatchObject({ "database.hostname": "postgres", "database.port": "5432", "database.password": `\${file:${POSTGRES_PASSWORD_FILE}:password}` });
+    });
+
+    test("waits for the PostgreSQL, Kafka and Connect gates; nothing waits for it", () => {
+        expect(options.get("postgres-connector-register")?.dependsOn).toEqual(["postgres-ready", "kafka-ready", "connect-ready"]);
+        for (const [name, o] of options) {
+            if (name !== "postgres-connector-register") expect({ name, deps: o.dependsOn.filter((d) => d.startsWith("postgres-connector")) }).toEqual({ name, deps: [] });
+        }
+    });
+
+    test("the Connect worker gets the CDC password as a secret properties file and must offer the PostgreSQL connector class", async () => {
+        const cdc = (await valueOf<string>(out.postgresCdcPassword))!;
+        const worker = byName("connect-worker").inputs;
+        expect(isSecretValue(worker.uploads)).toBe(true);
+        expect(reveal(worker.uploads)).toContainEqual({ file: POSTGRES_PASSWORD_FILE, content: postgresPasswordFile(POSTGRES_PASSWORD_FILE, cdc).content, permissions: "0444" });
+        expect(byName("connect-ready-probe").inputs.create).toContain(`--plugin ${POSTGRES_CONNECTOR_CLASS}`);
+        // The password is only a file reference in the registration, and the redaction variable is secret.
+        expect(byName("postgres-connector-register").inputs.create).not.toContain(cdc);
+        const environment = byName("postgres-connector-register").inputs.environment;
+        expect(isSecretValue(environment) || Object.values(environment).every(isSecretValue)).toBe(true);
+        expect(JSON.stringify(reveal(environment))).toContain(cdc);
+    });
+
+    test("connector name and topic prefix are outputs and env lines, released by the connector's gate", async () => {
+        expect(await valueOf(out.postgresConnectorName)).toBe("cdc-postgres-source");
+        expect(await valueOf(out.postgresTopicPrefix)).toBe("cdc-postgres");
+        const gates = (await dependenciesOf(out.postgresTopicPrefix)).map((r: any) => r.__name).filter((n: string) => n.endsWith("-register"));
+        expect(gates).toEqual(["postgres-connector-register"]);
+        const lines = (await valueOf<string>(out.testEnv))!;
+        expect(lines).toContain("CDC_POSTGRES_CONNECTOR_NAME=cdc-postgres-source\nCDC_POSTGRES_TOPIC_PREFIX=cdc-postgres\n");
+    });
 });

@@ -1,10 +1,13 @@
+/// <reference types="jest" />
 // Which real programs this machine has. A missing one skips its tests with the reason printed,
 // except under CDC_REQUIRE_INTEGRATION=1 (set by .ci/run, which installs them all): then it fails.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { PROJECT_ROOT as PROJECT_ROOT_DIR } from "../../../lib/paths";
 
-const ROOT = path.resolve(__dirname, "..", "..", "..");
+// The project root from source and from dist/ alike (the benchmark runs these helpers compiled).
+const ROOT = PROJECT_ROOT_DIR;
 
 export function which(program: string): string | undefined {
     for (const dir of (process.env.PATH ?? "").split(path.delimiter).concat(["/usr/sbin", "/usr/bin"])) {

@@ -1,0 +1,86 @@
+// Kafka's facts (lib/kafka.ts) and the kafka probe's logic, without a broker.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { handOverShellCommand, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaHeapOptions, writeHostListenerArgv } from "../../lib/kafka";
+import { PROJECT_ROOT } from "../../lib/paths";
+import { parseProbeArgv, probeArgv, ProbeUsageError } from "../../lib/probes";
+import { evaluateAdvertised, kafkaErrorObservation } from "../../probe/kafka";
+
+test("the tests' Kafka jars are the image's Kafka version", () => {
+    const pom = fs.readFileSync(path.join(PROJECT_ROOT, "scripts", "jars", "pom.xml"), "utf8");
+    expect(/<kafka\.version>(.*)<\/kafka\.version>/.exec(pom)?.[1]).toBe(KAFKA_VERSION);
+});
+
+test("properties become the image's KAFKA_* variables: . to _, _ to __, - to ___", () => {
+    expect(kafkaEnvName("log.dirs")).toBe("KAFKA_LOG_DIRS");
+    expect(kafkaEnvName("offsets.topic.replication.factor")).toBe("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR");
+    expect(kafkaEnvName("a_b.c-d")).toBe("KAFKA_A__B_C___D");
+});
+
+test("a value the image's renderer would drop (it splits at '=') is refused, naming the property", () => {
+    expect(() => kafkaEnv({ "sasl.jaas.config": "a=b" }, 1024)).toThrow('Kafka property sasl.jaas.config=a=b: the image cannot pass a value containing "="');
+});
+
+test("the heap is half the container's memory, at least 128 MiB", () => {
+    expect(kafkaHeapOptions(1024)).toBe("-Xms512m -Xmx512m");
+    expect(kafkaHeapOptions(200)).toBe("-Xms128m -Xmx128m");
+});
+
+test("the hand-over reaches docker exec with its words intact through the shell", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdc-kafka-unit-"));
+    try {
+        // A stand-in docker CLI that records its arguments, one per line.
+        fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\n`, { mode: 0o755 });
+        execFileSync("sh", ["-c", handOverShellCommand("proj-pr-1-kafka", "127.0.0.1:32781")], { env: { PATH: `${dir}:/usr/bin:/bin` } });
+        expect(fs.readFileSync(path.join(dir, "argv"), "utf8").trimEnd().split("\n"))
+            .toEqual(["exec", "proj-pr-1-kafka", ...writeHostListenerArgv("127.0.0.1:32781")]);
+        const noDocker = () => execFileSync("/bin/sh", ["-c", handOverShellCommand("c", "127.0.0.1:32781")], { env: { PATH: "/nonexistent" }, stdio: "pipe" });
+        expect(noDocker).toThrow(/ephemeral stacks need the docker CLI on the PATH/);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+test("nothing is handed to a container whose port was not published (its gate reports why)", () => {
+    expect(handOverShellCommand("c", "127.0.0.1:0")).not.toContain("docker exec");
+    expect(() => writeHostListenerArgv("127.0.0.1:1; rm -rf /")).toThrow("expected host:port");
+});
+
+describe("kafka probe", () => {
+    const timing = { timeoutSeconds: 30, intervalMs: 100, containers: ["k"] };
+    test("its command line round-trips", () => {
+        const request = { service: "kafka" as const, bootstrap: "127.0.0.1:9092", topic: "cdc-infra-readiness" };
+        expect(probeArgv(request, timing)).toEqual(["kafka", "--bootstrap", "127.0.0.1:9092", "--topic", "cdc-infra-readiness",
+            "--timeout", "30", "--interval", "100", "--container", "k"]);
+        expect(parseProbeArgv(probeArgv(request, timing))).toEqual({ request, timing });
+    });
+    test.each([
+        [["kafka", "--topic", "t", "--timeout", "1", "--interval", "1"], "--bootstrap is missing"],
+        [["kafka", "--bootstrap", "a:1,b:2", "--topic", "t", "--timeout", "1", "--interval", "1"], "expected one host:port"],
+        [["kafka", "--bootstrap", "a:1", "--timeout", "1", "--interval", "1"], "--topic is missing"],
+    ])("bad usage %j", (argv, message) => {
+        expect(() => parseProbeArgv(argv)).toThrow(ProbeUsageError);
+        expect(() => parseProbeArgv(argv)).toThrow(message);
+    });
+    test("the broker must advertise the address dialed; another one fails at once", () => {
+        expect(evaluateAdvertised("127.0.0.1:9092", [{ nodeId: 1, host: "127.0.0.1", port: 9092 }]))
+            .toEqual({ ready: true, observed: "metadata: broker 1 advertises 127.0.0.1:9092" });
+        expect(evaluateAdvertised("127.0.0.1:32781", [{ nodeId: 1, host: "127.0.0.1", port: 29092 }])).toEqual({
+            ready: false, fatal: true,
+            observed: "the broker reached at 127.0.0.1:32781 advertises 127.0.0.1:29092 to host clients, who would dial that next: the host listener's advertised.listeners is wrong",
+        });
+        expect(evaluateAdvertised("127.0.0.1:9092", [])).toEqual({ ready: false, observed: "metadata lists no broker yet" });
+    });
+    test("errors: the innermost cause is shown; refusals by the broker are fatal, connection trouble is not", () => {
+        const refused = Object.assign(new Error("Connection error: connect ECONNREFUSED 127.0.0.1:9"), { name: "KafkaJSConnectionError" });
+        expect(kafkaErrorObservation(Object.assign(new Error("retries exceeded"), { originalError: refused })))
+            .toEqual({ ready: false, fatal: false, observed: "Connection error: connect ECONNREFUSED 127.0.0.1:9" });
+        const unsupported = Object.assign(new Error("The version of API is not supported"), { type: "UNSUPPORTED_VERSION" });
+        expect(kafkaErrorObservation(Object.assign(new Error("wrapped"), { cause: unsupported })))
+            .toEqual({ ready: false, fatal: true, observed: "UNSUPPORTED_VERSION: The version of API is not supported" });
+        const loading = Object.assign(new Error("The coordinator is loading"), { type: "COORDINATOR_LOAD_IN_PROGRESS" });
+        expect(kafkaErrorObservation(loading).fatal).toBe(false);
+    });
+});

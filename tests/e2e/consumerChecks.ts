@@ -3,6 +3,7 @@
 import axios from "axios";
 import * as fs from "fs";
 import * as mysql from "mysql2/promise";
+import * as pg from "pg";
 import { ALERTMANAGER_CONFIG_FILE, routeReceiverOf } from "../../lib/alertmanager";
 import { AlertmanagerClient } from "../../lib/alertmanagerClient";
 import { binlogStatusQuery, expectedServerVariables } from "../../lib/mysql";
@@ -61,5 +62,21 @@ export async function checkMysql(e: MysqlEndpoint, flavor: MysqlFlavor): Promise
         expect((status as Array<{ File?: string }>)[0]?.File).toMatch(/^binlog\.\d+$/);
     } finally {
         await conn.end();
+    }
+}
+
+export interface PostgresEndpoint { host: string; port: number; user: string; password: string; database: string; publication: string }
+
+/** The CDC user logs in from the host; WAL is logical and the connector's publication exists. */
+export async function checkPostgres(e: PostgresEndpoint): Promise<void> {
+    const client = new pg.Client({ host: e.host, port: e.port, user: e.user, password: e.password, database: e.database, connectionTimeoutMillis: 10_000 });
+    await client.connect();
+    try {
+        const { rows } = await client.query("SELECT current_user AS who, current_setting('wal_level') AS wal_level, " +
+            "(SELECT rolreplication FROM pg_roles WHERE rolname = current_user) AS replication, " +
+            "EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1) AS publication", [e.publication]);
+        expect(rows).toEqual([{ who: e.user, wal_level: "logical", replication: true, publication: true }]);
+    } finally {
+        await client.end();
     }
 }

@@ -3,12 +3,13 @@
 // Without them it prints "skipped: ..." and skips; under CDC_REQUIRE_E2E=1 it fails instead.
 import { MYSQL_FLAVORS, type MysqlFlavor } from "../../lib/settings";
 import { TEST_ENV_KEYS } from "../../lib/testEnv";
-import { checkAlertDelivery, checkAlertmanager, checkMysql, checkSpark } from "./consumerChecks";
+import { checkAlertDelivery, checkAlertmanager, checkMysql, checkPostgres, checkSpark } from "./consumerChecks";
 
 const env = process.env;
-// Prometheus is optional (prometheusEnabled); everything else must be there.
+// Prometheus is optional (prometheusEnabled); so is PostgreSQL (postgresEnabled); everything else must be there.
 const { prometheusUrl: PROMETHEUS_KEY, ...required } = TEST_ENV_KEYS;
-const missing = Object.values(required).filter((k) => !env[k]);
+const isPostgresKey = (key: string) => key.startsWith("postgres");
+const missing = Object.entries(required).filter(([key, k]) => !isPostgresKey(key) && !env[k]).map(([, k]) => k);
 let describeEnvironment: jest.Describe = describe;
 if (missing.length > 0) {
     const message = `skipped: e2e environment (tests/e2e/environment.test.ts): ${missing.join(", ")} not set (source the env file written by npm run env:up)`;
@@ -29,6 +30,10 @@ describeEnvironment("the running environment, as the pipeline's tests see it", (
     test("Spark master ALIVE with its workers", () => checkSpark(v("sparkUiUrl"), expectedWorkers));
     test("AlertManager serves our config and takes alerts", () => checkAlertmanager(v("alertmanagerUrl"), `env-${process.pid}`));
     (env[PROMETHEUS_KEY] ? test : test.skip)("Prometheus delivers its test alert to AlertManager", () => checkAlertDelivery(v("alertmanagerUrl")), 120_000);
+    (env[TEST_ENV_KEYS.postgresHost] ? test : test.skip)("PostgreSQL logical decoding ready through the CDC user", () => checkPostgres({
+        host: v("postgresHost"), port: Number(v("postgresPort")), user: v("postgresCdcUser"), password: v("postgresCdcPassword"),
+        database: v("postgresDatabase"), publication: v("postgresPublication"),
+    }));
     test("MySQL binlog ready for Debezium through the CDC user", () => checkMysql({
         host: v("mysqlHost"), port: Number(v("mysqlPort")), user: v("mysqlCdcUser"), password: v("mysqlCdcPassword"), database: v("mysqlDatabase"),
     }, parseFlavor(v("mysqlFlavor"))));

@@ -18,7 +18,7 @@ import { dockerName } from "../../lib/naming";
 import { PROJECT_ROOT } from "../../lib/paths";
 import { parseSettings, SETTINGS_SCHEMA } from "../../lib/settings";
 import { TEST_ENV_KEYS } from "../../lib/testEnv";
-import { checkAlertDelivery, checkAlertmanager, checkMysql, checkSpark } from "./consumerChecks";
+import { checkAlertDelivery, checkAlertmanager, checkMysql, checkPostgres, checkSpark } from "./consumerChecks";
 
 const MINUTE = 60_000;
 const PROBE_SCRIPT = path.join(PROJECT_ROOT, "dist", "probe", "cli.js");
@@ -118,8 +118,9 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
     test("every container, volume and network is named after the stack and labelled with it", () => {
         const labelled = objectsByLabel();
         const prometheus = settings.prometheus.enabled ? ["prometheus"] : [];
-        expect(labelled.containers).toEqual([name("alertmanager"), name("mysql"), ...prometheus.map(name), name("spark-master"), ...workers.map(name)].sort());
-        expect(labelled.volumes).toEqual([name("alertmanager-data"), name("mysql-data"), ...prometheus.map((p) => name(`${p}-data`)), name("spark-data")].sort());
+        const postgres = settings.postgres.enabled ? ["postgres"] : [];
+        expect(labelled.containers).toEqual([name("alertmanager"), name("mysql"), ...prometheus.map(name), ...postgres.map(name), name("spark-master"), ...workers.map(name)].sort());
+        expect(labelled.volumes).toEqual([name("alertmanager-data"), name("mysql-data"), ...[...prometheus, ...postgres].map((p) => name(`${p}-data`)), name("spark-data")].sort());
         expect(labelled.networks).toEqual([name("net")]);
         // Nothing named after the stack escapes the label.
         const all = findLeftovers(project, stack, { docker });
@@ -154,6 +155,13 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
             password: text("mysqlCdcPassword"), database: text("mysqlDatabase"),
         }, settings.mysql.flavor);
         expect(output("mysqlFlavor")).toBe(settings.mysql.flavor);
+    });
+
+    (settings.postgres.enabled ? test : test.skip)("PostgreSQL: the CDC user logs in from the host; WAL logical, publication there", async () => {
+        await checkPostgres({
+            host: text("postgresHost"), port: Number(output("postgresPort")), user: text("postgresCdcUser"),
+            password: text("postgresCdcPassword"), database: text("postgresDatabase"), publication: text("postgresPublication"),
+        });
     });
 
     test("the testEnv lines source back to the outputs", () => {

@@ -9,6 +9,7 @@ import { logicalDecodingFlags, POSTGRES } from "../../lib/postgres";
 import { PROBE_SECRET_ENV, probeBuildProblem, type ProbeRequest } from "../../lib/probes";
 import { freePort, LOOPBACK, stopAll } from "./support/processes";
 import { newCluster, PG_BIN, serverUser, postgresMissing, sql, startAndWait, startContainer, stopContainer, writeUploads, type Passwords, type PgCluster } from "./support/postgres";
+import { checkPostgres } from "../e2e/consumerChecks";
 import { runPytest } from "./support/pytest";
 import { runProbe, type ProbeRun } from "./support/servers";
 import { describeIfAvailable, venvPython } from "./support/tools";
@@ -118,6 +119,12 @@ describePostgres("PostgreSQL through the component's entrypoint wrapper (real se
         expect(r.stderr).toContain("container cdc-test-postgres");
         expectNoSecrets(r);
     }, 30_000);
+
+    test("the e2e consumer check (tests/e2e/consumerChecks.ts) passes against the server, and fails on a server without the publication", async () => {
+        const endpoint = { host: LOOPBACK, port: main.port, user: ACCOUNT.user, password: FIRST.cdc, database: ACCOUNT.database, publication: POSTGRES.publication };
+        await checkPostgres(endpoint);
+        await expect(checkPostgres({ ...endpoint, publication: "no_such_publication" })).rejects.toThrow(/publication/);
+    });
 
     test("the pytest plugin's postgres_connection fixture logs in as the CDC user through the env lines", async () => {
         const run = await runPytest(["test_postgres.py"], {

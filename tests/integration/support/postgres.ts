@@ -52,9 +52,10 @@ export interface PgCluster {
 // itself as postgres; on an empty PGDATA it runs the image's documented init (initdb with the password,
 // a socket-only server, CREATE DATABASE $POSTGRES_DB, every *.sql of the init dir via psql with
 // ON_ERROR_STOP, connected to $POSTGRES_DB), then it execs the server with the arguments it was given.
-// Connections from the Docker host come through the bridge, where the image's appended
-// `host all all all scram-sha-256` line asks for a password; here they come from 127.0.0.1, which
-// initdb's default lines would trust, so host connections are set to scram-sha-256 at initdb.
+// Connections from the Docker host and from other containers (Kafka Connect) come through the bridge,
+// so of the image's pg_hba.conf only its appended `host all all all scram-sha-256` line applies to them;
+// here they come from 127.0.0.1, which initdb's own lines would trust, so the stand-in keeps just the
+// socket line and that one (which must also admit Debezium's logical replication connections).
 const IMAGE_ENTRYPOINT_STAND_IN = `#!/bin/sh
 set -eu
 if [ "$1" = postgres ]; then shift; fi
@@ -66,8 +67,9 @@ fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
     pwfile="$CDC_TEST_DIR/initdb-pwfile"
     printf '%s\\n' "$POSTGRES_PASSWORD" > "$pwfile"
-    initdb -D "$PGDATA" --username=${POSTGRES.superuser} --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 > /dev/null
+    initdb -D "$PGDATA" --username=${POSTGRES.superuser} --pwfile="$pwfile" > /dev/null
     rm -f "$pwfile"
+    printf 'local all all trust\nhost all all all scram-sha-256\n' > "$PGDATA/pg_hba.conf"
     pg_ctl -D "$PGDATA" -o "$* -c listen_addresses=''" -w start > /dev/null
     psql -v ON_ERROR_STOP=1 --no-psqlrc --no-password --dbname postgres -c "CREATE DATABASE \\"$POSTGRES_DB\\"" > /dev/null
     for f in "$CDC_INIT_DIR"/*; do

@@ -13,10 +13,10 @@ import { SPARK, sparkJarsPackages } from "../../lib/spark";
 import type { Endpoints } from "../../lib/testEnv";
 import { MARIADB_PROGRAMS, startMariadb } from "./support/mariadb";
 import { freePort, LOOPBACK, stopAll, tempDir } from "./support/processes";
-import { runPytest, type PytestRun } from "./support/pytest";
+import { PLUGIN_TESTS, runPytest, type PytestRun } from "./support/pytest";
 import { ALERTMANAGER_BINARY, startAlertmanager } from "./support/servers";
 import { IVY_CACHE, startLocalSparkCluster } from "./support/spark";
-import { describeIfAvailable, pysparkHome, venvPython, which } from "./support/tools";
+import { describeIfAvailable, PROJECT_ROOT, pysparkHome, venvPython, which } from "./support/tools";
 
 const python = venvPython();
 const sparkHome = pysparkHome();
@@ -34,7 +34,7 @@ const describePlugin = describeIfAvailable("pytest plugin", [
     !MARIADB_PROGRAMS.server && "mariadbd not found (apt-get install mariadb-server)",
 ]);
 
-describePlugin("the pytest plugin's own tests against real Spark, AlertManager and MariaDB", () => {
+describePlugin("the pytest plugin's own tests (and the e2e host-driver test) against real Spark, AlertManager and MariaDB", () => {
     let sharedDir: string;
     let run: PytestRun;
     let seconds: number;
@@ -65,7 +65,8 @@ describePlugin("the pytest plugin's own tests against real Spark, AlertManager a
             sparkSharedDir: sharedDir, sparkDriverHost: SPARK.dockerHostAlias, sparkJarsPackages: sparkJarsPackages(),
         };
         const started = Date.now();
-        run = await runPytest(["."], endpoints, {
+        // The plugin's tests, and the end-to-end host-driver test (tests/e2e/python) here against local services.
+        run = await runPytest([".", path.relative(PLUGIN_TESTS, path.join(PROJECT_ROOT, "tests", "e2e", "python"))], endpoints, {
             SPARK_CONF_DIR: driverConf,
             // Executors start Python workers with the driver's interpreter.
             PYSPARK_PYTHON: python, PYSPARK_DRIVER_PYTHON: python,
@@ -73,7 +74,8 @@ describePlugin("the pytest plugin's own tests against real Spark, AlertManager a
         });
         seconds = (Date.now() - started) / 1000;
         // eslint-disable-next-line no-console
-        console.log(`pytest plugin tests: ${run.summary} (pytest process ${seconds.toFixed(1)}s, services on ${LOOPBACK})`);
+        const durations = /=+ slowest .*?(?==+ \d+ passed|\n\d+ passed|$)/s.exec(run.output)?.[0] ?? "";
+        console.log(`pytest plugin tests: ${run.summary} (pytest process ${seconds.toFixed(1)}s, services on ${LOOPBACK})\n${durations}`);
     }, 600_000);
 
     afterAll(async () => {

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .env import ENV_KEYS, CdcEnv
-from .plugin import stack_values, unavailable
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -52,6 +51,8 @@ def host_driver_conf(*, driver_host: str, jars_packages: str, warehouse: str) ->
 
 def shared_dir_of(env: CdcEnv) -> Path:
     """The stack's shared directory, which must exist on this machine (it is a host path)."""
+    from .plugin import stack_values, unavailable
+
     (shared,) = stack_values(env, "sparkSharedDir")
     path = Path(shared)
     if not path.is_dir():
@@ -78,6 +79,8 @@ def remove_tree(path: Path) -> None:
 @pytest.fixture(scope="session")
 def spark_session(cdc_env: CdcEnv) -> Iterator[SparkSession]:
     """A SparkSession on the stack's master with Delta Lake, for a driver on the Docker host; stopped at the end."""
+    from .plugin import stack_values, unavailable
+
     master, driver_host, jars_packages = stack_values(cdc_env, "sparkMasterUrl", "sparkDriverHost", "sparkJarsPackages")
     shared = shared_dir_of(cdc_env)
     try:

@@ -7,7 +7,6 @@ import { SPARK, sparkJarsPackages } from "../../lib/spark";
 import { envLinesOf, TEST_ENV_KEYS } from "../../lib/testEnv";
 import { byName, COMMAND, CONTAINER, ofType, options, runProgram, useMocks, valueOf } from "./harness";
 
-delete process.env.DOCKER_HOST;
 useMocks({ stack: "pr-7", config: { sparkWorkers: "2" } });
 let out: Record<string, any>;
 beforeAll(async () => { out = await runProgram(); });

@@ -3,11 +3,9 @@
 import { TEST_ENV_KEYS } from "../../lib/testEnv";
 import { CONTAINER, ofType, registered, runProgram, useMocks, valueOf } from "./harness";
 
-process.env.DOCKER_HOST = "tcp://10.20.30.40:2376";
-useMocks({ stack: "ci" });
+useMocks({ stack: "ci", dockerHost: "tcp://10.20.30.40:2376" });
 let out: Record<string, any>;
 beforeAll(async () => { out = await runProgram(); });
-afterAll(() => { delete process.env.DOCKER_HOST; });
 
 test("Spark containers get no bind mount, no user, no host alias; nothing makes a directory here", () => {
     const spark = ofType(CONTAINER).filter((c) => c.name.startsWith("spark-"));

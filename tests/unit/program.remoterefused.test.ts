@@ -1,9 +1,7 @@
 // A remote Docker daemon with an explicit shared directory: refused before any resource is created.
 import { registered, settle, useMocks } from "./harness";
 
-process.env.DOCKER_HOST = "ssh://ci@docker-host.example";
-useMocks({ stack: "dev", config: { sparkSharedDir: "/srv/cdc/delta" } });
-afterAll(() => { delete process.env.DOCKER_HOST; });
+useMocks({ stack: "dev", dockerHost: "ssh://ci@docker-host.example", config: { sparkSharedDir: "/srv/cdc/delta" } });
 
 test("the program refuses, naming the setting, the daemon and what works", async () => {
     let message = "";

@@ -1,7 +1,6 @@
 // A persistent stack with an explicit shared directory and user: taken as given, and the directory is kept on destroy.
 import { byName, CONTAINER, ofType, runProgram, useMocks, valueOf } from "./harness";
 
-delete process.env.DOCKER_HOST;
 useMocks({ stack: "dev", config: { sparkSharedDir: "/srv/cdc/delta", sparkUser: "2000:3000" } });
 let out: Record<string, any>;
 beforeAll(async () => { out = await runProgram(); });

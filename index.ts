@@ -29,6 +29,8 @@ const spark = new SparkCluster("spark", {
     masterHostPort: s.spark.masterPort,
     uiHostPort: s.spark.uiPort,
     readiness: s.readiness,
+    sharedDir: s.spark.sharedDir,
+    user: s.spark.user,
 });
 
 const alertmanager = new AlertManager("alertmanager", {
@@ -73,7 +75,11 @@ export const mysqlCdcUser = mysql.cdcUser;
 export const mysqlCdcPassword = mysql.cdcPassword;
 export const mysqlRootPassword = mysql.rootPassword;
 export const prometheusUrl = prometheus?.url;
+export const sparkSharedDir = spark.sharedDir;
+export const sparkDriverHost = spark.driverHost;
+export const sparkJarsPackages = spark.jarsPackages;
 /** `pulumi stack output testEnv --show-secrets > .env.cdc` gives KEY=value lines to source. */
 export const testEnv = pulumi.secret(pulumi.output({
     sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlFlavor, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,
+    sparkSharedDir, sparkDriverHost, sparkJarsPackages,
 }).apply(testEnvLines));

@@ -15,6 +15,12 @@ export interface Endpoints {
     mysqlCdcPassword: string;
     /** Absent when Prometheus is switched off. */
     prometheusUrl?: string;
+    /** Host directory shared at the same path with the Spark containers; absent without host drivers. */
+    sparkSharedDir?: string;
+    /** spark.driver.host for a driver on the Docker host; absent without host drivers. */
+    sparkDriverHost?: string;
+    /** spark.jars.packages of the cluster (delta-spark), for a host driver to load the same. */
+    sparkJarsPackages: string;
 }
 
 /** Endpoint name -> environment variable; every endpoint has one (checked by the compiler and a unit test). */

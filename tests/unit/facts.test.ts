@@ -42,6 +42,7 @@ test("test env lines source back into a POSIX shell unchanged", () => {
     const endpoints: Endpoints = {
         sparkMasterUrl: "spark://127.0.0.1:7077", sparkUiUrl: "http://127.0.0.1:8080", alertmanagerUrl: "http://127.0.0.1:9093",
         mysqlFlavor: "mysql", mysqlHost: "127.0.0.1", mysqlPort: 3306, mysqlDatabase: "cdc_test", mysqlCdcUser: "cdc", mysqlCdcPassword: "a b'$c\"`d", prometheusUrl: "http://127.0.0.1:9090",
+        sparkSharedDir: "/home/me/repo/.cdc-shared/dev", sparkDriverHost: "host.docker.internal", sparkJarsPackages: "io.delta:delta-spark_2.12:3.3.3",
     };
     const script = `set -a\n${testEnvLines(endpoints)}set +a\n` + Object.values(TEST_ENV_KEYS).map((k) => `printf '%s\\n' "$${k}"`).join("\n");
     const printed = execFileSync("sh", ["-c", script], { encoding: "utf8", env: {} }).split("\n").slice(0, -1);

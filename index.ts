@@ -35,6 +35,8 @@ const spark = new SparkCluster("spark", {
     masterHostPort: s.spark.masterPort,
     uiHostPort: s.spark.uiPort,
     readiness: s.readiness,
+    sharedDir: s.spark.sharedDir,
+    user: s.spark.user,
 });
 
 const alertmanager = new AlertManager("alertmanager", {
@@ -142,9 +144,13 @@ export const postgresPublication = postgres?.publication;
 export const postgresSuperuserPassword = postgres?.superuserPassword;
 export const postgresConnectorName = postgresConnector?.name;
 export const postgresTopicPrefix = postgresConnector?.topicPrefix;
+export const sparkSharedDir = spark.sharedDir;
+export const sparkDriverHost = spark.driverHost;
+export const sparkJarsPackages = spark.jarsPackages;
 /** `pulumi stack output testEnv --show-secrets > .env.cdc` gives KEY=value lines to source. */
 export const testEnv = pulumi.secret(pulumi.output({
     sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlFlavor, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,
     kafkaBootstrapServers, kafkaInternalBootstrapServers, connectUrl, cdcConnectorName, cdcTopicPrefix,
     postgresHost, postgresPort, postgresDatabase, postgresCdcUser, postgresCdcPassword, postgresPublication, postgresConnectorName, postgresTopicPrefix,
+    sparkSharedDir, sparkDriverHost, sparkJarsPackages,
 }).apply(testEnvLines));

@@ -2,6 +2,7 @@
 // Pulumi.yaml's `config:` block is checked against SETTINGS_SCHEMA by a unit test,
 // so the defaults and descriptions written there cannot drift from the ones used here.
 import { KAFKA_DEFAULT_IMAGE } from "./kafka";
+import { daemonIsLocal, defaultSharedDir, processHostFacts, type HostFacts } from "./hostFacts";
 
 export const MYSQL_FLAVORS = ["mysql", "mariadb"] as const;
 export type MysqlFlavor = (typeof MYSQL_FLAVORS)[number];
@@ -71,6 +72,8 @@ const INCLUDE_LIST = /^[^,\s]+(,[^,\s]+)*$/;
 // Lowercase, so the quoted names the init SQL creates are the names unquoted SQL means too.
 const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_SLOT_NAME = /^[a-z0-9_]{1,63}$/;
+const SHARED_DIR = /^(auto|(?!.*\/\.\.?(\/|$))(\/[A-Za-z0-9_.@+-]+)+)$/;
+const SPARK_USER = /^(auto|image|\d{1,10}:\d{1,10})$/;
 
 export const SETTINGS_SCHEMA = {
     bindAddress: {
@@ -296,6 +299,21 @@ export const SETTINGS_SCHEMA = {
         pattern: PG_SLOT_NAME,
         patternHelp: "lowercase letters, digits and _, at most 63 characters",
     },
+    sparkSharedDir: {
+        type: "string",
+        default: "auto",
+        description: "Host directory bind-mounted at the same absolute path into every Spark container, so a Spark driver on this host and the executors see the same file: Delta tables; auto: <project dir>/.cdc-shared/<stack> on a local Docker daemon, none on a remote one; empty: no host drivers",
+        optional: true,
+        pattern: SHARED_DIR,
+        patternHelp: "auto, empty, or an absolute path of letters, digits and _ . @ + - (no .. segments, no trailing /)",
+    },
+    sparkUser: {
+        type: "string",
+        default: "auto",
+        description: "uid:gid the Spark containers run as, so files executors write to the shared directory belong to the user running the tests; auto: the user running the program while the shared directory is on, else the image's user; image: always the image's user",
+        pattern: SPARK_USER,
+        patternHelp: "auto, image, or <uid>:<gid> as numbers, e.g. 1000:1000",
+    },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS_SCHEMA;
@@ -323,6 +341,12 @@ export interface Settings {
         masterMemoryMb: number;
         masterPort: number;
         uiPort: number;
+        /** Host directory mounted at the same path in every Spark container; absent: no host drivers. */
+        sharedDir?: string;
+        /** Why host drivers are off although sparkSharedDir asked for auto (a remote daemon). */
+        sharedDirOffReason?: string;
+        /** `<uid>:<gid>` the Spark containers run as; absent: the image's user. */
+        user?: string;
     };
     alertmanager: { image: string; port: number; memoryMb: number };
     prometheus: { enabled: boolean; image: string; port: number; memoryMb: number; testAlert: boolean };
@@ -403,7 +427,7 @@ function parseOne(key: SettingKey, spec: SettingSpec, raw: string | undefined, p
  * Validates raw config strings (keys without the project prefix) into Settings.
  * Every problem is collected, so one run reports all bad keys at once.
  */
-export function parseSettings(raw: Raw, project: string, stack: string): Settings {
+export function parseSettings(raw: Raw, project: string, stack: string, host: HostFacts = processHostFacts()): Settings {
     const problems: string[] = [];
     for (const [label, value] of [["project name", project], ["stack name", stack]] as const) {
         if (!DOCKER_NAME_PART.test(value)) problems.push(`${label} ${JSON.stringify(value)}: expected letters, digits, _, . or -, starting with a letter or digit (it is part of every Docker object name)`);
@@ -422,6 +446,7 @@ export function parseSettings(raw: Raw, project: string, stack: string): Setting
         problems.push(`debeziumServerId = ${p.debeziumServerId}: expected an id different from mysqlServerId (${p.mysqlServerId}); the connector joins the server as a replica`);
     }
     problems.push(...postgresProblems(p));
+    const hostDrivers = resolveHostDrivers(p.sparkSharedDir, p.sparkUser, stack, host, problems);
     if (problems.length > 0) throw new SettingsError(problems);
     const flavor = p.mysqlFlavor as MysqlFlavor;
     const environment: EnvironmentKind = p.environment === "auto"
@@ -442,6 +467,7 @@ export function parseSettings(raw: Raw, project: string, stack: string): Setting
             masterMemoryMb: p.sparkMasterMemoryMb,
             masterPort: p.sparkMasterPort,
             uiPort: p.sparkUiPort,
+            ...hostDrivers,
         },
         alertmanager: { image: p.alertmanagerImage, port: p.alertmanagerPort, memoryMb: p.alertmanagerMemoryMb },
         prometheus: {
@@ -502,4 +528,35 @@ function postgresProblems(p: Parsed): string[] {
         problems.push(`postgresConnectorName = ${JSON.stringify(p.postgresConnectorName)}: expected a name different from debeziumConnectorName (the MySQL connector in the same Connect cluster)`);
     }
     return problems;
+}
+
+/**
+ * The shared directory and the Spark containers' user. A bind mount names a path on the daemon's
+ * machine: with a remote daemon, `auto` switches host drivers off and an explicit path is refused.
+ */
+function resolveHostDrivers(sharedDir: string, user: string, stack: string, host: HostFacts, problems: string[]):
+    Pick<Settings["spark"], "sharedDir" | "sharedDirOffReason" | "user"> {
+    const local = daemonIsLocal(host.dockerHost?.value);
+    const daemon = host.dockerHost ? `${host.dockerHost.source}=${host.dockerHost.value}` : "the local socket";
+    const result: Pick<Settings["spark"], "sharedDir" | "sharedDirOffReason" | "user"> = {};
+    if (sharedDir === "auto") {
+        if (local) result.sharedDir = defaultSharedDir(host.projectRoot, stack);
+        else result.sharedDirOffReason = `the Docker daemon (${daemon}) is on another machine, so no host directory can be shared with the Spark containers: drivers on this machine cannot use file: Delta paths; run drivers inside the stack network (spark://spark-master:7077)`;
+    } else if (sharedDir !== "") {
+        if (local) result.sharedDir = sharedDir;
+        else problems.push(`sparkSharedDir = ${JSON.stringify(sharedDir)}: the Docker daemon (${daemon}) is on another machine, where a bind mount of this path would name that machine's directory, not this one's, so a driver here and the executors would write different files. ` +
+            "Set sparkSharedDir to auto or \"\" (no host drivers; run drivers inside the stack network, spark://spark-master:7077), or use a Docker daemon on this machine");
+    }
+    if (/^\d+:\d+$/.test(user)) {
+        const ids = user.split(":").map(Number);
+        if (ids.some((id) => id > 4294967294)) problems.push(`sparkUser = ${JSON.stringify(user)}: expected <uid>:<gid> with each at most 4294967294`);
+        else result.user = user;
+    } else if (user === "auto" && result.sharedDir !== undefined) {
+        if (host.uid === undefined || host.gid === undefined) {
+            problems.push(`sparkUser = "auto": this platform reports no uid/gid for the user running the program; set sparkUser to <uid>:<gid> (the owner of the files executors write to ${result.sharedDir}) or image`);
+        } else {
+            result.user = `${host.uid}:${host.gid}`;
+        }
+    }
+    return result;
 }

@@ -1,4 +1,5 @@
 // Facts about the Spark standalone cluster: used by the component, the probe and the tests.
+import * as fs from "fs";
 import * as path from "path";
 import { configFile } from "./paths";
 
@@ -20,10 +21,32 @@ export const SPARK = {
     daemonMemoryMb: 512,
     /** Container headroom above what a worker offers executors: daemon heap plus JVM off-heap. */
     workerOverheadMb: 768,
+    /** The image's `spark` group, owner of the data volume: containers run as another user keep it as a supplementary group. */
+    imageGid: 185,
+    /** The name containers reach the Docker host by (a driver on the host), mapped to Docker's `host-gateway`. */
+    dockerHostAlias: "host.docker.internal",
+    hostGateway: "host-gateway",
 } as const;
 
 /** The project's Spark configuration file, placed at <confDir>/spark-defaults.conf. */
 export const SPARK_DEFAULTS_FILE = configFile("spark", "spark-defaults.conf");
+
+/** spark-defaults.conf entries (java.util.Properties style: key, then whitespace, '=' or ':', then value). */
+export function sparkConfEntries(text: string): Map<string, string> {
+    const entries = new Map<string, string>();
+    for (const line of text.split(/\r?\n/)) {
+        const m = /^\s*([^\s#!=:]+)\s*[\s=:]\s*(.*?)\s*$/.exec(line);
+        if (m) entries.set(m[1], m[2]);
+    }
+    return entries;
+}
+
+/** The Maven coordinates the cluster's spark-defaults.conf loads (delta-spark): a host driver must load the same. */
+export function sparkJarsPackages(): string {
+    const packages = sparkConfEntries(fs.readFileSync(SPARK_DEFAULTS_FILE, "utf8")).get("spark.jars.packages");
+    if (!packages) throw new Error(`${SPARK_DEFAULTS_FILE} sets no spark.jars.packages`);
+    return packages;
+}
 
 export function sparkMasterUrl(host: string, port: number): string {
     return `spark://${host}:${port}`;

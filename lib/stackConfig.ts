@@ -1,5 +1,6 @@
 // Reads the stack's Pulumi config (the only place that does) into Settings plus its secrets.
 import * as pulumi from "@pulumi/pulumi";
+import { processHostFacts } from "./hostFacts";
 import { parseSettings, SECRET_KEYS, type Settings } from "./settings";
 
 export interface StackConfig {
@@ -16,7 +17,9 @@ export function readStackConfig(): StackConfig {
             raw[key.slice(prefix.length)] = value;
         }
     }
-    const settings = parseSettings(raw, project, pulumi.getStack());
+    // The docker provider's own `docker:host`, else DOCKER_HOST: where bind mounts' sources live.
+    const settings = parseSettings(raw, project, pulumi.getStack(), processHostFacts(new pulumi.Config("docker").get("host")));
+    if (settings.spark.sharedDirOffReason) pulumi.log.warn(`sparkSharedDir = auto: host drivers are off: ${settings.spark.sharedDirOffReason}`);
     const config = new pulumi.Config();
     const secrets: StackConfig["secrets"] = {};
     for (const key of SECRET_KEYS) {

@@ -34,6 +34,12 @@ export interface Endpoints {
     /** The PostgreSQL source connector and its topic prefix (<prefix>.<schema>.<table>); absent without PostgreSQL or cdcEnabled. */
     postgresConnectorName?: string;
     postgresTopicPrefix?: string;
+    /** Host directory shared at the same path with the Spark containers; absent without host drivers. */
+    sparkSharedDir?: string;
+    /** spark.driver.host for a driver on the Docker host; absent without host drivers. */
+    sparkDriverHost?: string;
+    /** spark.jars.packages of the cluster (delta-spark), for a host driver to load the same. */
+    sparkJarsPackages: string;
 }
 
 /** Endpoint name -> environment variable; every endpoint has one (checked by the compiler and a unit test). */

@@ -6,8 +6,9 @@ import { TEST_ENV_KEYS } from "../../lib/testEnv";
 import { checkAlertDelivery, checkAlertmanager, checkMysql, checkPostgres, checkSpark } from "./consumerChecks";
 
 const env = process.env;
-// Prometheus is optional (prometheusEnabled); so is PostgreSQL (postgresEnabled); everything else must be there.
-const { prometheusUrl: PROMETHEUS_KEY, ...required } = TEST_ENV_KEYS;
+// Prometheus is optional (prometheusEnabled), and so are host drivers (off with a remote daemon) and
+// PostgreSQL (postgresEnabled); everything else must be there.
+const { prometheusUrl: PROMETHEUS_KEY, sparkSharedDir: _shared, sparkDriverHost: _driverHost, ...required } = TEST_ENV_KEYS;
 const isPostgresKey = (key: string) => key.startsWith("postgres");
 const missing = Object.entries(required).filter(([key, k]) => !isPostgresKey(key) && !env[k]).map(([, k]) => k);
 let describeEnvironment: jest.Describe = describe;

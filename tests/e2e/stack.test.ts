@@ -14,6 +14,7 @@ import { findLeftovers, STACK_LABEL, type Leftovers } from "../../env/leftovers"
 import { testEnvOf, writeEnvFile, type StackOutputs } from "../../env/output";
 import { preflight, spawnExec } from "../../env/preflight";
 import { automationOps, describeChanges, readProjectName } from "../../env/stack";
+import { defaultSharedDir } from "../../lib/hostFacts";
 import { dockerName } from "../../lib/naming";
 import { PROJECT_ROOT } from "../../lib/paths";
 import { parseSettings, SETTINGS_SCHEMA } from "../../lib/settings";
@@ -189,11 +190,16 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
 
     test("down leaves no container, volume or network of the stack, and removes the stack", async () => {
         expect(objectsByLabel().containers.length).toBeGreaterThan(0); // there was something to remove
+        // The shared directory of host drivers exists while the stack does, and goes with an ephemeral stack.
+        const sharedDir = text("sparkSharedDir");
+        expect(sharedDir).toBe(defaultSharedDir(PROJECT_ROOT, stack));
+        expect(fs.statSync(sharedDir).isDirectory()).toBe(true);
         const { resourceChanges } = await ops.down({ stack, onOutput: progress });
         removed = true;
         expect(resourceChanges.delete ?? 0).toBeGreaterThan(10);
         expect(findLeftovers(project, stack, { docker })).toEqual({ containers: [], volumes: [], networks: [] });
         expect(await ops.exists(stack)).toBe(false);
         expect(fs.existsSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`))).toBe(false);
+        expect(fs.existsSync(sharedDir)).toBe(false);
     }, 20 * MINUTE);
 });

@@ -201,6 +201,7 @@ describe("preflight", () => {
 const ENDPOINTS: Endpoints = {
     sparkMasterUrl: "spark://127.0.0.1:32801", sparkUiUrl: "http://127.0.0.1:32802", alertmanagerUrl: "http://127.0.0.1:32803",
     mysqlFlavor: "mariadb", mysqlHost: "127.0.0.1", mysqlPort: 32804, mysqlDatabase: "cdc_test", mysqlCdcUser: "cdc", mysqlCdcPassword: "pa$$ 'word",
+    sparkJarsPackages: "io.delta:delta-spark_2.12:3.3.3",
 };
 const ROOT_PASSWORD = "r00t-Secret-xyz";
 /** What the Automation API hands back after `up`: secrets decrypted but flagged. */
@@ -210,7 +211,7 @@ function outputs(): StackOutputs {
         environment: plain("ephemeral"),
         sparkMasterUrl: plain(ENDPOINTS.sparkMasterUrl), sparkUiUrl: plain(ENDPOINTS.sparkUiUrl),
         alertmanagerUrl: plain(ENDPOINTS.alertmanagerUrl), mysqlFlavor: plain(ENDPOINTS.mysqlFlavor), mysqlHost: plain(ENDPOINTS.mysqlHost), mysqlPort: plain(ENDPOINTS.mysqlPort),
-        mysqlDatabase: plain("cdc_test"), mysqlCdcUser: plain("cdc"),
+        mysqlDatabase: plain("cdc_test"), mysqlCdcUser: plain("cdc"), sparkJarsPackages: plain(ENDPOINTS.sparkJarsPackages),
         mysqlCdcPassword: { value: ENDPOINTS.mysqlCdcPassword, secret: true },
         mysqlRootPassword: { value: ROOT_PASSWORD, secret: true },
         testEnv: { value: testEnvLines(ENDPOINTS), secret: true },

@@ -45,6 +45,7 @@ test("test env lines source back into a POSIX shell unchanged", () => {
         kafkaBootstrapServers: "127.0.0.1:9092", kafkaInternalBootstrapServers: "kafka:9092",
         connectUrl: "http://127.0.0.1:8083", cdcConnectorName: "cdc-mysql-source", cdcTopicPrefix: "cdc",
         postgresHost: "127.0.0.1", postgresPort: 5432, postgresDatabase: "cdc_test", postgresCdcUser: "cdc", postgresCdcPassword: "p'g $x", postgresPublication: "dbz_publication", postgresConnectorName: "cdc-postgres-source", postgresTopicPrefix: "cdc-postgres",
+        sparkSharedDir: "/home/me/repo/.cdc-shared/dev", sparkDriverHost: "host.docker.internal", sparkJarsPackages: "io.delta:delta-spark_2.12:3.3.3",
     };
     const script = `set -a\n${testEnvLines(endpoints)}set +a\n` + Object.values(TEST_ENV_KEYS).map((k) => `printf '%s\\n' "$${k}"`).join("\n");
     const printed = execFileSync("sh", ["-c", script], { encoding: "utf8", env: {} }).split("\n").slice(0, -1);

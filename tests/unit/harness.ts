@@ -43,12 +43,16 @@ export interface MockOptions {
     secretKeys?: string[];
     /** Logical names of containers that are not running when their ports are read. */
     crashing?: string[];
+    /** The Docker daemon address the program sees (DOCKER_HOST); unset unless given, whatever the developer's shell has. */
+    dockerHost?: string;
 }
 
 export function useMocks(o: MockOptions): void {
     const project = o.project ?? "cdc-test-infra";
     const preview = o.preview ?? false;
     crashingContainers = new Set(o.crashing ?? []);
+    if (o.dockerHost === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = o.dockerHost;
     pulumi.runtime.setMocks({
         newResource(args) {
             const state = daemonState(args.type, args.name, args.inputs, preview);

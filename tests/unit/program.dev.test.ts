@@ -164,8 +164,9 @@ describe("containers", () => {
         expect(container("spark-worker-1").memory).toBe(2048 + SPARK.workerOverheadMb);
     });
     test("workers depend on the master, and nothing in Spark waits on MySQL or AlertManager", () => {
-        expect(options.get("spark-worker-1")?.dependsOn).toEqual(["spark-master"]);
-        expect(options.get("spark-master")?.dependsOn).toEqual([]);
+        // Spark containers also wait for the shared directory their bind mount needs.
+        expect(options.get("spark-worker-1")?.dependsOn).toEqual(["spark-master", "spark-shared-dir"]);
+        expect(options.get("spark-master")?.dependsOn).toEqual(["spark-shared-dir"]);
         expect(options.get("mysql-server")?.dependsOn).toEqual([]);
         expect(options.get("alertmanager-server")?.dependsOn).toEqual([]);
     });
@@ -251,9 +252,9 @@ describe("outputs", () => {
     test("generated passwords come from state (RandomPassword), not from the program run", async () => {
         expect(await valueOf(out.mysqlRootPassword)).toBe("generated-mysql-root-password");
         expect(await valueOf(out.mysqlCdcPassword)).toBe("generated-mysql-cdc-password");
-        // One gate per service (Kafka's included); a persistent stack hands Kafka nothing after creation.
-        // ... plus Kafka Connect's gate and the connectors' registrations (MySQL, PostgreSQL).
-        expect(ofType(COMMAND)).toHaveLength(9);
+        // One gate per service (Kafka's and PostgreSQL's included), the shared directory's mkdir,
+        // Kafka Connect's gate and the connectors' registrations (MySQL, PostgreSQL).
+        expect(ofType(COMMAND)).toHaveLength(10);
     });
 });
 

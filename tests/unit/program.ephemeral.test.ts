@@ -46,7 +46,7 @@ test("volumes are removed with an ephemeral stack", () => {
 test("three workers, each depending on the master and gating the cluster", () => {
     const workers = ofType(CONTAINER).filter((c) => c.name.startsWith("spark-worker-")).map((c) => c.inputs.name).sort();
     expect(workers).toEqual(["cdc-test-infra-pr-42-spark-worker-1", "cdc-test-infra-pr-42-spark-worker-2", "cdc-test-infra-pr-42-spark-worker-3"]);
-    for (const i of [1, 2, 3]) expect(options.get(`spark-worker-${i}`)?.dependsOn).toEqual(["spark-master"]);
+    for (const i of [1, 2, 3]) expect(options.get(`spark-worker-${i}`)?.dependsOn).toEqual(["spark-master", "spark-shared-dir"]);
     expect(options.get("spark-ready-probe")?.dependsOn).toEqual(["spark-master", "spark-worker-1", "spark-worker-2", "spark-worker-3"]);
 });
 

@@ -35,6 +35,9 @@ def cdc_env() -> CdcEnv:
     """The stack's endpoints, from CDC_ENV_FILE or the environment."""
     return load_cdc_env()
 
-
+# The stack's fixtures (their modules import the helpers above when a fixture runs, so either side can be imported first).
+from .alertmanager import alertmanager_client  # noqa: E402,F401
+from .mysql import mysql_connection  # noqa: E402,F401
+from .spark import delta_table_path, spark_session  # noqa: E402,F401
 from .kafka import cdc_events  # noqa: E402,F401  (registers the fixture)
 from .postgres import postgres_connection  # noqa: E402,F401  (registers the fixture)

@@ -1,4 +1,4 @@
-"""The `postgres_connection` fixture: psycopg 3 to the stack's PostgreSQL, as the CDC user."""
+"""The stack's PostgreSQL as the pipeline connects to it: psycopg 3, the CDC user on the test database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,25 +9,27 @@ import pytest
 from .env import CdcEnv
 
 if TYPE_CHECKING:
-    import psycopg
+    from psycopg import Connection
+    from psycopg.rows import TupleRow
 
 #: The endpoints the fixture needs, as the program's outputs name them.
 POSTGRES_ENDPOINTS = ("postgresHost", "postgresPort", "postgresDatabase", "postgresCdcUser", "postgresCdcPassword")
 
 
 @pytest.fixture
-def postgres_connection(cdc_env: CdcEnv) -> Iterator[psycopg.Connection]:
+def postgres_connection(cdc_env: CdcEnv) -> Iterator[Connection[TupleRow]]:
     """A connection to the stack's test database as the CDC user, closed after the test.
 
     Autocommit: each statement commits at once, so Debezium sees it without an explicit commit;
     group statements with ``with postgres_connection.transaction(): ...``.
     """
-    # Imported here: the plugin imports this module, and psycopg is only loaded by tests that use it.
-    import psycopg
-
-    from .plugin import stack_values
+    from .plugin import stack_values, unavailable
 
     host, port, database, user, password = stack_values(cdc_env, *POSTGRES_ENDPOINTS)
+    try:
+        import psycopg
+    except ImportError as err:
+        unavailable(f"psycopg is not importable ({err}): pip install 'cdc-test-infra[postgres]'")
     connection = psycopg.connect(
         host=host,
         port=int(port),

@@ -13,6 +13,7 @@ import { logicalDecodingFlags, POSTGRES } from "../../lib/postgres";
 import { SPARK, sparkJarsPackages } from "../../lib/spark";
 import type { Endpoints } from "../../lib/testEnv";
 import { MARIADB_PROGRAMS, startMariadb } from "./support/mariadb";
+import { kafkaMissing, startKafkaBroker } from "./support/kafka";
 import { newCluster, postgresMissing, startAndWait, writeUploads } from "./support/postgres";
 import { freePort, LOOPBACK, stopAll, tempDir } from "./support/processes";
 import { PLUGIN_TESTS, runPytest, type PytestRun } from "./support/pytest";
@@ -36,6 +37,8 @@ const describePlugin = describeIfAvailable("pytest plugin", [
     !MARIADB_PROGRAMS.server && "mariadbd not found (apt-get install mariadb-server)",
     ...postgresMissing(),
     !importable("psycopg") && "psycopg is not in the venv (pip install -r tests/integration/requirements.txt)",
+    ...kafkaMissing(),
+    !importable("confluent_kafka") && "confluent-kafka is not in the venv (pip install -r tests/integration/requirements.txt)",
 ]);
 
 describePlugin("the pytest plugin's own tests (and the e2e host-driver test) against real Spark, AlertManager and MariaDB", () => {
@@ -54,7 +57,7 @@ describePlugin("the pytest plugin's own tests (and the e2e host-driver test) aga
         const pgPasswords = { superuser: `super-${randomBytes(8).toString("hex")}`, cdc: `pg-${randomBytes(8).toString("hex")}` };
         const postgres = await newCluster("plugin", pgAccount);
         writeUploads(postgres, pgPasswords);
-        const [spark, alertmanager, mariadb] = await Promise.all([
+        const [spark, alertmanager, mariadb, , kafka] = await Promise.all([
             startLocalSparkCluster({
                 root, sparkHome: sparkHome!, javaHome, workerCores: 1, workerMemoryMb: 1536,
                 extraEnv: { JAVA_TOOL_OPTIONS: `-Djdk.net.hosts.file=${hostsFile}` },
@@ -62,6 +65,8 @@ describePlugin("the pytest plugin's own tests (and the e2e host-driver test) aga
             freePort().then((port) => startAlertmanager(tempDir("plugin-alertmanager"), port)),
             startMariadb(cdc),
             startAndWait(postgres, logicalDecodingFlags({ maxWalSenders: 2, maxReplicationSlots: 2 }), pgPasswords.superuser),
+            // cdc_events (test_kafka.py) reads from a real broker's host listener.
+            startKafkaBroker(),
         ]);
         sharedDir = tempDir("plugin-shared");
         // The host driver's own conf dir: only where Ivy caches delta-spark, shared with the other Spark tests.
@@ -74,6 +79,7 @@ describePlugin("the pytest plugin's own tests (and the e2e host-driver test) aga
             sparkSharedDir: sharedDir, sparkDriverHost: SPARK.dockerHostAlias, sparkJarsPackages: sparkJarsPackages(),
             postgresHost: LOOPBACK, postgresPort: postgres.port, postgresDatabase: pgAccount.database, postgresCdcUser: pgAccount.user,
             postgresCdcPassword: pgPasswords.cdc, postgresPublication: POSTGRES.publication,
+            kafkaBootstrapServers: kafka.hostBootstrap,
         };
         const started = Date.now();
         // The plugin's tests, and the end-to-end host-driver test (tests/e2e/python) here against local services.

@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { handOverShellCommand, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaHeapOptions, writeHostListenerArgv } from "../../lib/kafka";
+import { handOverShellCommand, KAFKA, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaHeapOptions, writeHostListenerArgv } from "../../lib/kafka";
 import { PROJECT_ROOT } from "../../lib/paths";
 import { parseProbeArgv, probeArgv, ProbeUsageError } from "../../lib/probes";
 import { evaluateAdvertised, kafkaErrorObservation } from "../../probe/kafka";
@@ -19,8 +19,9 @@ test("properties become the image's KAFKA_* variables: . to _, _ to __, - to ___
     expect(kafkaEnvName("a_b.c-d")).toBe("KAFKA_A__B_C___D");
 });
 
-test("a value the image's renderer would drop (it splits at '=') is refused, naming the property", () => {
-    expect(() => kafkaEnv({ "sasl.jaas.config": "a=b" }, 1024)).toThrow('Kafka property sasl.jaas.config=a=b: the image cannot pass a value containing "="');
+test("the container's environment: every property, the cluster id and the heap", () => {
+    expect(kafkaEnv({ "node.id": "1", "sasl.jaas.config": "a=b" }, 1024)).toEqual([
+        "KAFKA_NODE_ID=1", "KAFKA_SASL_JAAS_CONFIG=a=b", `CLUSTER_ID=${KAFKA.clusterId}`, "KAFKA_HEAP_OPTS=-Xms512m -Xmx512m"]);
 });
 
 test("the heap is half the container's memory, at least 128 MiB", () => {

@@ -48,6 +48,11 @@ export function startKafkaJava(mainClass: string, args: string[], options: { hea
     return startProcess(java, rest, { env: options.env });
 }
 
+/** A Java properties file (Connect's worker config, for one). */
+export function writeProperties(file: string, props: Record<string, string>): void {
+    fs.writeFileSync(file, Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+}
+
 /** Waits for the broker's "Kafka Server started" line; fails at once if it exits. */
 export async function awaitKafkaStarted(proc: RunningProcess, timeoutMs: number): Promise<void> {
     const exited = new Promise<never>((_, reject) => proc.child.once("exit", (code, signal) =>

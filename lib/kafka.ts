@@ -1,5 +1,6 @@
 // Facts about the stack's Kafka broker (KRaft, one node that is broker and controller): used by the
-// component (as the image's KAFKA_* environment), the probe, and the tests (as a server.properties).
+// component (as the image's KAFKA_* environment), the probe, and the tests (the same environment,
+// rendered into server.properties by the image's own start step from the broker jar).
 
 /** Keep equal to scripts/jars/pom.xml (kafka.version): the tests run the jars of this version. */
 export const KAFKA_VERSION = "4.1.1";

@@ -6,6 +6,7 @@ import * as path from "path";
 import { handOverShellCommand, KAFKA, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaHeapOptions, writeHostListenerArgv } from "../../lib/kafka";
 import { PROJECT_ROOT } from "../../lib/paths";
 import { parseProbeArgv, probeArgv, ProbeUsageError } from "../../lib/probes";
+import { parseSettings } from "../../lib/settings";
 import { evaluateAdvertised, kafkaErrorObservation } from "../../probe/kafka";
 
 test("the tests' Kafka jars are the image's Kafka version", () => {
@@ -47,6 +48,18 @@ test("the hand-over reaches docker exec with its words intact through the shell"
 test("nothing is handed to a container whose port was not published (its gate reports why)", () => {
     expect(handOverShellCommand("c", "127.0.0.1:0")).not.toContain("docker exec");
     expect(() => writeHostListenerArgv("127.0.0.1:1; rm -rf /")).toThrow("expected host:port");
+});
+
+test("Kafka's settings: defaults, and every bad value named with what is allowed", () => {
+    const defaults = parseSettings({}, "p", "dev");
+    expect({ cdcEnabled: defaults.cdcEnabled, kafka: defaults.kafka }).toEqual({ cdcEnabled: true, kafka: { image: "apache/kafka:4.1.1", port: 9092, memoryMb: 1024 } });
+    expect(parseSettings({ cdcEnabled: "false", kafkaPort: "19092" }, "p", "dev")).toMatchObject({ cdcEnabled: false, kafka: { port: 19092 } });
+    expect(() => parseSettings({ cdcEnabled: "maybe", kafkaMemoryMb: "256", kafkaImage: "apache/kafka:latest", kafkaPort: "70000" }, "p", "dev")).toThrow(
+        'Invalid stack configuration (4 problems):\n' +
+        '  - cdcEnabled = "maybe": expected true or false\n' +
+        '  - kafkaImage = "apache/kafka:latest": expected an image reference with an explicit tag or digest, e.g. mysql:8.4; "latest" is not a pin\n' +
+        '  - kafkaPort = "70000": expected an integer from 1 to 65535\n' +
+        '  - kafkaMemoryMb = "256": expected an integer from 384 to 65536');
 });
 
 describe("kafka probe", () => {

@@ -3,12 +3,15 @@
 // Without them it prints "skipped: ..." and skips; under CDC_REQUIRE_E2E=1 it fails instead.
 import { MYSQL_FLAVORS, type MysqlFlavor } from "../../lib/settings";
 import { TEST_ENV_KEYS } from "../../lib/testEnv";
-import { checkAlertDelivery, checkAlertmanager, checkMysql, checkPostgres, checkSpark } from "./consumerChecks";
+import { checkAlertDelivery, checkAlertmanager, checkKafka, checkMysql, checkPostgres, checkSpark } from "./consumerChecks";
 
 const env = process.env;
-// Prometheus is optional (prometheusEnabled), and so are host drivers (off with a remote daemon) and
-// PostgreSQL (postgresEnabled); everything else must be there.
-const { prometheusUrl: PROMETHEUS_KEY, sparkSharedDir: _shared, sparkDriverHost: _driverHost, ...required } = TEST_ENV_KEYS;
+// Optional: Prometheus (prometheusEnabled), host drivers (off with a remote daemon), Kafka (cdcEnabled)
+// and PostgreSQL (postgresEnabled); everything else must be there.
+const {
+    prometheusUrl: PROMETHEUS_KEY, sparkSharedDir: _shared, sparkDriverHost: _driverHost,
+    kafkaBootstrapServers: KAFKA_KEY, kafkaInternalBootstrapServers: _internal, ...required
+} = TEST_ENV_KEYS;
 const isPostgresKey = (key: string) => key.startsWith("postgres");
 const missing = Object.entries(required).filter(([key, k]) => !isPostgresKey(key) && !env[k]).map(([, k]) => k);
 let describeEnvironment: jest.Describe = describe;
@@ -35,6 +38,7 @@ describeEnvironment("the running environment, as the pipeline's tests see it", (
         host: v("postgresHost"), port: Number(v("postgresPort")), user: v("postgresCdcUser"), password: v("postgresCdcPassword"),
         database: v("postgresDatabase"), publication: v("postgresPublication"),
     }));
+    (env[KAFKA_KEY] ? test : test.skip)("Kafka takes and serves records through the host listener", () => checkKafka(env[KAFKA_KEY]!, `env-${process.pid}`), 60_000);
     test("MySQL binlog ready for Debezium through the CDC user", () => checkMysql({
         host: v("mysqlHost"), port: Number(v("mysqlPort")), user: v("mysqlCdcUser"), password: v("mysqlCdcPassword"), database: v("mysqlDatabase"),
     }, parseFlavor(v("mysqlFlavor"))));

@@ -19,7 +19,7 @@ import { dockerName } from "../../lib/naming";
 import { PROJECT_ROOT } from "../../lib/paths";
 import { parseSettings, SETTINGS_SCHEMA } from "../../lib/settings";
 import { TEST_ENV_KEYS } from "../../lib/testEnv";
-import { checkAlertDelivery, checkAlertmanager, checkMysql, checkPostgres, checkSpark } from "./consumerChecks";
+import { checkAlertDelivery, checkAlertmanager, checkKafka, checkMysql, checkPostgres, checkSpark } from "./consumerChecks";
 
 const MINUTE = 60_000;
 const PROBE_SCRIPT = path.join(PROJECT_ROOT, "dist", "probe", "cli.js");
@@ -120,8 +120,10 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
         const labelled = objectsByLabel();
         const prometheus = settings.prometheus.enabled ? ["prometheus"] : [];
         const postgres = settings.postgres.enabled ? ["postgres"] : [];
-        expect(labelled.containers).toEqual([name("alertmanager"), name("mysql"), ...prometheus.map(name), ...postgres.map(name), name("spark-master"), ...workers.map(name)].sort());
-        expect(labelled.volumes).toEqual([name("alertmanager-data"), name("mysql-data"), ...[...prometheus, ...postgres].map((p) => name(`${p}-data`)), name("spark-data")].sort());
+        const kafka = settings.cdcEnabled ? ["kafka"] : [];
+        const optional = [...prometheus, ...postgres, ...kafka];
+        expect(labelled.containers).toEqual([name("alertmanager"), name("mysql"), ...optional.map(name), name("spark-master"), ...workers.map(name)].sort());
+        expect(labelled.volumes).toEqual([name("alertmanager-data"), name("mysql-data"), ...optional.map((p) => name(`${p}-data`)), name("spark-data")].sort());
         expect(labelled.networks).toEqual([name("net")]);
         // Nothing named after the stack escapes the label.
         const all = findLeftovers(project, stack, { docker });
@@ -164,6 +166,16 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
             password: text("postgresCdcPassword"), database: text("postgresDatabase"), publication: text("postgresPublication"),
         });
     });
+
+    (settings.cdcEnabled ? test : test.skip)("Kafka: a host client produces and consumes through the host listener (Docker-assigned port, handed to the broker); containers reach kafka:9092", async () => {
+        const bootstrap = text("kafkaBootstrapServers");
+        expect(Number(bootstrap.split(":")[1])).not.toBe(SETTINGS_SCHEMA.kafkaPort.default);
+        await checkKafka(bootstrap, stack);
+        expect(output("kafkaInternalBootstrapServers")).toBe("kafka:9092");
+        // From a container on the stack network (the broker's own), through the internal listener by alias.
+        const internal = spawnExec(docker, ["exec", name("kafka"), "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", "kafka:9092"], { env: process.env, timeoutMs: MINUTE });
+        expect({ status: internal.status, stdout: internal.stdout }).toEqual({ status: 0, stdout: expect.stringContaining("kafka:9092 (id: 1 rack: null)") });
+    }, 2 * MINUTE);
 
     test("the testEnv lines source back to the outputs", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cdc-e2e-")), "env");

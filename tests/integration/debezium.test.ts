@@ -11,8 +11,9 @@ import { CONNECTOR_REDACT_ENV, probeBuildProblem, type ProbeRequest } from "../.
 import { cdcMissing, startConnectWorker, startMariadb, TopicTail, type ConnectWorker, type Mariadb } from "./support/cdc";
 import { kafkaMissing, startKafkaBroker, type KafkaBroker } from "./support/kafka";
 import { freePort, LOOPBACK, stopAll } from "./support/processes";
+import { runPytest } from "./support/pytest";
 import { runProbe, type ProbeRun } from "./support/servers";
-import { describeIfAvailable } from "./support/tools";
+import { describeIfAvailable, venvPython } from "./support/tools";
 
 jest.setTimeout(180_000);
 
@@ -50,7 +51,7 @@ function expectNoSecrets(text: string): void {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-describeIfAvailable("Debezium on Kafka Connect (real MariaDB, KRaft broker, Connect worker)", [...kafkaMissing(), ...cdcMissing()])("Debezium CDC path", () => {
+describeIfAvailable("Debezium on Kafka Connect (real MariaDB, KRaft broker, Connect worker)", [...kafkaMissing(), ...cdcMissing(), !venvPython() && "no .venv (bash scripts/bootstrap.sh)"])("Debezium CDC path", () => {
     let db: Mariadb;
     let broker: KafkaBroker;
     let worker: ConnectWorker;
@@ -153,6 +154,16 @@ describeIfAvailable("Debezium on Kafka Connect (real MariaDB, KRaft broker, Conn
         await tail.until("insert of 500 after the config change", (e) => e.value?.op === "c" && e.value.after?.id === 500);
         // The snapshot is not taken again: row 1 was read once.
         expect(tail.events.filter((e) => e.value?.op === "r" && e.value.after?.id === 1)).toHaveLength(1);
+    });
+
+    test("the pipeline's view: the plugin's cdc_events fixture sees a new table's INSERT and UPDATE through the stack's env lines", async () => {
+        const run = await runPytest(["test_debezium.py"], {
+            mysqlFlavor: "mariadb", mysqlHost: LOOPBACK, mysqlPort: db.port, mysqlDatabase: ACCOUNT.database, mysqlCdcUser: ACCOUNT.user,
+            mysqlCdcPassword: ACCOUNT.password, kafkaBootstrapServers: broker.hostBootstrap, connectUrl: worker.url,
+            cdcConnectorName: spec.name, cdcTopicPrefix: spec.config["topic.prefix"],
+        });
+        expect({ code: run.code, summary: run.summary }).toEqual({ code: 0, summary: expect.stringMatching(/^=* ?1 passed/) });
+        expect(run.output).not.toContain(ACCOUNT.password);
     });
 
     test("every offered snapshot.mode passes the connector's own validation", async () => {

@@ -13,9 +13,9 @@ import { cdcMissing, startConnectWorker, startMariadb, TopicTail, type ConnectWo
 import { kafkaMissing, startKafkaBroker, type KafkaBroker } from "./support/kafka";
 import { freePort, LOOPBACK, startProcess, stopAll, tempDir } from "./support/processes";
 import { runPytest } from "./support/pytest";
-import { startSparkCluster } from "./support/sparkCluster";
+import { GOLDEN_JOB, SPARK_KAFKA_PACKAGE, startSparkCluster } from "./support/sparkCluster";
 import { runProbe, type ProbeRun } from "./support/servers";
-import { describeIfAvailable, PROJECT_ROOT, pysparkHome, venvPython } from "./support/tools";
+import { describeIfAvailable, pysparkHome, venvPython } from "./support/tools";
 
 jest.setTimeout(180_000);
 
@@ -50,13 +50,6 @@ function connectorGate(worker: ConnectWorker, spec: ConnectorSpec, timeoutSecond
 function expectNoSecrets(text: string): void {
     for (const s of SECRETS) expect(text).not.toContain(s);
 }
-
-/**
- * Spark's Kafka source for Structured Streaming. Maven Central has no spark-sql-kafka 3.5.8 (HTTP 404
- * here; 3.5.0, 3.5.1, 3.5.3 and 3.5.7 are listed), so the newest 3.5 build runs on the 3.5.8 cluster.
- */
-const SPARK_KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.12:3.5.7";
-const GOLDEN_JOB = path.join(PROJECT_ROOT, "tests", "integration", "golden", "cdc_to_delta.py");
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 

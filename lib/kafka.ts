@@ -1,5 +1,6 @@
 // Facts about the stack's Kafka broker (KRaft, one node that is broker and controller): used by the
-// component (as the image's KAFKA_* environment), the probe, and the tests (as a server.properties).
+// component (as the image's KAFKA_* environment), the probe, and the tests (the same environment,
+// rendered into server.properties by the image's own start step from the broker jar).
 
 /** Keep equal to scripts/jars/pom.xml (kafka.version): the tests run the jars of this version. */
 export const KAFKA_VERSION = "4.1.1";
@@ -15,7 +16,7 @@ export const KAFKA = {
     ports: { internal: 9092, host: 29092, controller: 9093 },
     /** The image declares this path a volume and owns it to its user (appuser). */
     dataDir: "/var/lib/kafka/data",
-    /** The image's own start script: turns KAFKA_* variables into server.properties, formats, starts. */
+    /** The image's own start script: KAFKA_* variables into server.properties, storage format (CLUSTER_ID), broker. */
     runScript: "/etc/kafka/docker/run",
     /** Ephemeral stacks: the host listener's advertised `host:port`, written after the container exists. */
     advertisedHostFile: "/tmp/cdc-host-listener",
@@ -71,7 +72,10 @@ export function kafkaServerProperties(o: KafkaListenerLayout): Record<string, st
     return props;
 }
 
-/** The image's variable for a property: . -> _, _ -> __, - -> ___, upper case, KAFKA_ prefix (apache/kafka docker/examples). */
+/**
+ * The image's variable for a property: . -> _, _ -> __, - -> ___, upper case, KAFKA_ prefix. The image's
+ * start step (kafka.docker.KafkaDockerWrapper, in the broker jar) reverses it; the tests run that step.
+ */
 export function kafkaEnvName(property: string): string {
     return "KAFKA_" + property.replace(/_/g, "__").replace(/-/g, "___").replace(/\./g, "_").toUpperCase();
 }
@@ -85,11 +89,7 @@ export function kafkaHeapOptions(memoryMb: number): string {
 /** The container's environment: every property as a KAFKA_* variable, the cluster id and the heap. */
 export function kafkaEnv(props: Record<string, string>, memoryMb: number): string[] {
     return [
-        ...Object.entries(props).map(([name, value]) => {
-            // The image's renderer splits each variable at "=" and drops any with more than one.
-            if (value.includes("=")) throw new Error(`Kafka property ${name}=${value}: the image cannot pass a value containing "="`);
-            return `${kafkaEnvName(name)}=${value}`;
-        }),
+        ...Object.entries(props).map(([name, value]) => `${kafkaEnvName(name)}=${value}`),
         `CLUSTER_ID=${KAFKA.clusterId}`,
         `KAFKA_HEAP_OPTS=${kafkaHeapOptions(memoryMb)}`,
     ];

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,19 +29,23 @@ def topic() -> str:
     return f"cdc.cdc_test.orders_{uuid.uuid4().hex[:8]}"
 
 
+#: produce(topic, key, value, schemas=True): one record, JSON, flushed.
+Produce = Callable[..., None]
+
+
 @pytest.fixture
-def produce(cdc_env: CdcEnv):
+def produce(cdc_env: CdcEnv) -> Produce:
     producer = Producer({"bootstrap.servers": cdc_env["kafkaBootstrapServers"]})
 
     def send(topic: str, key: Any, value: Any, schemas: bool = True) -> None:
-        wrap = envelope if schemas else (lambda v: v)
+        wrap: Callable[[Any], Any] = envelope if schemas else (lambda v: v)
         producer.produce(topic, key=json.dumps(wrap(key)).encode(), value=None if value is None else json.dumps(wrap(value)).encode())
         assert producer.flush(10) == 0
 
     return send
 
 
-def test_waits_for_events_matching_op_key_and_after_fields(cdc_events: CdcEvents, produce, topic: str) -> None:
+def test_waits_for_events_matching_op_key_and_after_fields(cdc_events: CdcEvents, produce: Produce, topic: str) -> None:
     produce(topic, {"id": 1}, change("r", None, {"id": 1, "total": 5.0}))
     produce(topic, {"id": 2}, change("c", None, {"id": 2, "total": 9.5}))
     produce(topic, {"id": 2}, change("u", {"id": 2, "total": 9.5}, {"id": 2, "total": 12.0}))
@@ -56,13 +61,13 @@ def test_waits_for_events_matching_op_key_and_after_fields(cdc_events: CdcEvents
     assert big.op == "u"
 
 
-def test_reads_events_written_without_the_schema_envelope(cdc_events: CdcEvents, produce, topic: str) -> None:
+def test_reads_events_written_without_the_schema_envelope(cdc_events: CdcEvents, produce: Produce, topic: str) -> None:
     produce(topic, {"id": 7}, change("c", None, {"id": 7, "name": "plain"}), schemas=False)
     [event] = cdc_events.wait_for(topic, op="c", key={"id": 7}, timeout=20)
     assert event.after == {"id": 7, "name": "plain"}
 
 
-def test_since_a_position_only_later_events_count(cdc_events: CdcEvents, produce, topic: str) -> None:
+def test_since_a_position_only_later_events_count(cdc_events: CdcEvents, produce: Produce, topic: str) -> None:
     produce(topic, {"id": 1}, change("c", None, {"id": 1}))
     mark = cdc_events.position(topic)
     assert mark == {0: 1}
@@ -73,7 +78,7 @@ def test_since_a_position_only_later_events_count(cdc_events: CdcEvents, produce
     assert (event.op, event.offset) == ("u", 1)
 
 
-def test_a_timeout_fails_with_every_event_that_arrived(cdc_events: CdcEvents, produce, topic: str) -> None:
+def test_a_timeout_fails_with_every_event_that_arrived(cdc_events: CdcEvents, produce: Produce, topic: str) -> None:
     produce(topic, {"id": 3}, change("c", None, {"id": 3, "total": 1.0}))
     produce(topic, {"id": 3}, change("d", {"id": 3, "total": 1.0}, None))
     produce(topic, {"id": 3}, None)  # Debezium's tombstone after a delete

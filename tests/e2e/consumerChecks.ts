@@ -2,6 +2,7 @@
 // Shared by stack.test.ts (a throwaway stack) and environment.test.ts (the environment in CDC_* variables).
 import axios from "axios";
 import * as fs from "fs";
+import { Kafka, logLevel } from "kafkajs";
 import * as mysql from "mysql2/promise";
 import { ALERTMANAGER_CONFIG_FILE, routeReceiverOf } from "../../lib/alertmanager";
 import { AlertmanagerClient } from "../../lib/alertmanagerClient";
@@ -61,5 +62,27 @@ export async function checkMysql(e: MysqlEndpoint, flavor: MysqlFlavor): Promise
         expect((status as Array<{ File?: string }>)[0]?.File).toMatch(/^binlog\.\d+$/);
     } finally {
         await conn.end();
+    }
+}
+
+/** A host client produces to a fresh topic through the host listener and reads the record back. */
+export async function checkKafka(bootstrap: string, tag: string): Promise<void> {
+    const kafka = new Kafka({ clientId: "cdc-e2e", brokers: [bootstrap], logLevel: logLevel.NOTHING });
+    const topic = `cdc-e2e-${tag}`;
+    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const consumer = kafka.consumer({ groupId: `cdc-e2e-${tag}` });
+    try {
+        await producer.connect();
+        await producer.send({ topic, messages: [{ key: "k", value: tag }] });
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        const value = await new Promise<string>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no record on ${topic} via ${bootstrap} in 30 s`)), 30_000);
+            consumer.run({ eachMessage: async ({ message }) => { clearTimeout(timer); resolve(String(message.value)); } }).catch(reject);
+        });
+        expect(value).toBe(tag);
+    } finally {
+        await consumer.disconnect();
+        await producer.disconnect();
     }
 }

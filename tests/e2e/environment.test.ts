@@ -3,11 +3,11 @@
 // Without them it prints "skipped: ..." and skips; under CDC_REQUIRE_E2E=1 it fails instead.
 import { MYSQL_FLAVORS, type MysqlFlavor } from "../../lib/settings";
 import { TEST_ENV_KEYS } from "../../lib/testEnv";
-import { checkAlertDelivery, checkAlertmanager, checkMysql, checkSpark } from "./consumerChecks";
+import { checkAlertDelivery, checkAlertmanager, checkKafka, checkMysql, checkSpark } from "./consumerChecks";
 
 const env = process.env;
-// Prometheus is optional (prometheusEnabled); everything else must be there.
-const { prometheusUrl: PROMETHEUS_KEY, ...required } = TEST_ENV_KEYS;
+// Prometheus (prometheusEnabled) and Kafka (cdcEnabled) are optional; everything else must be there.
+const { prometheusUrl: PROMETHEUS_KEY, kafkaBootstrapServers: KAFKA_KEY, kafkaInternalBootstrapServers: _internal, ...required } = TEST_ENV_KEYS;
 const missing = Object.values(required).filter((k) => !env[k]);
 let describeEnvironment: jest.Describe = describe;
 if (missing.length > 0) {
@@ -29,6 +29,7 @@ describeEnvironment("the running environment, as the pipeline's tests see it", (
     test("Spark master ALIVE with its workers", () => checkSpark(v("sparkUiUrl"), expectedWorkers));
     test("AlertManager serves our config and takes alerts", () => checkAlertmanager(v("alertmanagerUrl"), `env-${process.pid}`));
     (env[PROMETHEUS_KEY] ? test : test.skip)("Prometheus delivers its test alert to AlertManager", () => checkAlertDelivery(v("alertmanagerUrl")), 120_000);
+    (env[KAFKA_KEY] ? test : test.skip)("Kafka takes and serves records through the host listener", () => checkKafka(env[KAFKA_KEY]!, `env-${process.pid}`), 60_000);
     test("MySQL binlog ready for Debezium through the CDC user", () => checkMysql({
         host: v("mysqlHost"), port: Number(v("mysqlPort")), user: v("mysqlCdcUser"), password: v("mysqlCdcPassword"), database: v("mysqlDatabase"),
     }, parseFlavor(v("mysqlFlavor"))));

@@ -18,7 +18,7 @@ import { dockerName } from "../../lib/naming";
 import { PROJECT_ROOT } from "../../lib/paths";
 import { parseSettings, SETTINGS_SCHEMA } from "../../lib/settings";
 import { TEST_ENV_KEYS } from "../../lib/testEnv";
-import { checkAlertDelivery, checkAlertmanager, checkMysql, checkSpark } from "./consumerChecks";
+import { checkAlertDelivery, checkAlertmanager, checkKafka, checkMysql, checkSpark } from "./consumerChecks";
 
 const MINUTE = 60_000;
 const PROBE_SCRIPT = path.join(PROJECT_ROOT, "dist", "probe", "cli.js");
@@ -118,8 +118,9 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
     test("every container, volume and network is named after the stack and labelled with it", () => {
         const labelled = objectsByLabel();
         const prometheus = settings.prometheus.enabled ? ["prometheus"] : [];
-        expect(labelled.containers).toEqual([name("alertmanager"), name("mysql"), ...prometheus.map(name), name("spark-master"), ...workers.map(name)].sort());
-        expect(labelled.volumes).toEqual([name("alertmanager-data"), name("mysql-data"), ...prometheus.map((p) => name(`${p}-data`)), name("spark-data")].sort());
+        const kafka = settings.cdcEnabled ? ["kafka"] : [];
+        expect(labelled.containers).toEqual([name("alertmanager"), name("mysql"), ...prometheus.map(name), ...kafka.map(name), name("spark-master"), ...workers.map(name)].sort());
+        expect(labelled.volumes).toEqual([name("alertmanager-data"), name("mysql-data"), ...prometheus.map((p) => name(`${p}-data`)), ...kafka.map((k) => name(`${k}-data`)), name("spark-data")].sort());
         expect(labelled.networks).toEqual([name("net")]);
         // Nothing named after the stack escapes the label.
         const all = findLeftovers(project, stack, { docker });
@@ -155,6 +156,16 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
         }, settings.mysql.flavor);
         expect(output("mysqlFlavor")).toBe(settings.mysql.flavor);
     });
+
+    (settings.cdcEnabled ? test : test.skip)("Kafka: a host client produces and consumes through the host listener (Docker-assigned port, handed to the broker); containers reach kafka:9092", async () => {
+        const bootstrap = text("kafkaBootstrapServers");
+        expect(Number(bootstrap.split(":")[1])).not.toBe(SETTINGS_SCHEMA.kafkaPort.default);
+        await checkKafka(bootstrap, stack);
+        expect(output("kafkaInternalBootstrapServers")).toBe("kafka:9092");
+        // From a container on the stack network (the broker's own), through the internal listener by alias.
+        const internal = spawnExec(docker, ["exec", name("kafka"), "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", "kafka:9092"], { env: process.env, timeoutMs: MINUTE });
+        expect({ status: internal.status, stdout: internal.stdout }).toEqual({ status: 0, stdout: expect.stringContaining("kafka:9092 (id: 1 rack: null)") });
+    }, 2 * MINUTE);
 
     test("the testEnv lines source back to the outputs", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cdc-e2e-")), "env");

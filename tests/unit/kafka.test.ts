@@ -3,9 +3,10 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { handOverShellCommand, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaHeapOptions, writeHostListenerArgv } from "../../lib/kafka";
+import { handOverShellCommand, KAFKA, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaHeapOptions, writeHostListenerArgv } from "../../lib/kafka";
 import { PROJECT_ROOT } from "../../lib/paths";
 import { parseProbeArgv, probeArgv, ProbeUsageError } from "../../lib/probes";
+import { parseSettings } from "../../lib/settings";
 import { evaluateAdvertised, kafkaErrorObservation } from "../../probe/kafka";
 
 test("the tests' Kafka jars are the image's Kafka version", () => {
@@ -19,8 +20,9 @@ test("properties become the image's KAFKA_* variables: . to _, _ to __, - to ___
     expect(kafkaEnvName("a_b.c-d")).toBe("KAFKA_A__B_C___D");
 });
 
-test("a value the image's renderer would drop (it splits at '=') is refused, naming the property", () => {
-    expect(() => kafkaEnv({ "sasl.jaas.config": "a=b" }, 1024)).toThrow('Kafka property sasl.jaas.config=a=b: the image cannot pass a value containing "="');
+test("the container's environment: every property, the cluster id and the heap", () => {
+    expect(kafkaEnv({ "node.id": "1", "sasl.jaas.config": "a=b" }, 1024)).toEqual([
+        "KAFKA_NODE_ID=1", "KAFKA_SASL_JAAS_CONFIG=a=b", `CLUSTER_ID=${KAFKA.clusterId}`, "KAFKA_HEAP_OPTS=-Xms512m -Xmx512m"]);
 });
 
 test("the heap is half the container's memory, at least 128 MiB", () => {
@@ -46,6 +48,18 @@ test("the hand-over reaches docker exec with its words intact through the shell"
 test("nothing is handed to a container whose port was not published (its gate reports why)", () => {
     expect(handOverShellCommand("c", "127.0.0.1:0")).not.toContain("docker exec");
     expect(() => writeHostListenerArgv("127.0.0.1:1; rm -rf /")).toThrow("expected host:port");
+});
+
+test("Kafka's settings: defaults, and every bad value named with what is allowed", () => {
+    const defaults = parseSettings({}, "p", "dev");
+    expect({ cdcEnabled: defaults.cdcEnabled, kafka: defaults.kafka }).toEqual({ cdcEnabled: true, kafka: { image: "apache/kafka:4.1.1", port: 9092, memoryMb: 1024 } });
+    expect(parseSettings({ cdcEnabled: "false", kafkaPort: "19092" }, "p", "dev")).toMatchObject({ cdcEnabled: false, kafka: { port: 19092 } });
+    expect(() => parseSettings({ cdcEnabled: "maybe", kafkaMemoryMb: "256", kafkaImage: "apache/kafka:latest", kafkaPort: "70000" }, "p", "dev")).toThrow(
+        'Invalid stack configuration (4 problems):\n' +
+        '  - cdcEnabled = "maybe": expected true or false\n' +
+        '  - kafkaImage = "apache/kafka:latest": expected an image reference with an explicit tag or digest, e.g. mysql:8.4; "latest" is not a pin\n' +
+        '  - kafkaPort = "70000": expected an integer from 1 to 65535\n' +
+        '  - kafkaMemoryMb = "256": expected an integer from 384 to 65536');
 });
 
 describe("kafka probe", () => {

@@ -163,7 +163,8 @@ class CdcEvents:
         return sorted(found.partitions)
 
     def position(self, topic: str, timeout: float = 10.0) -> Position:
-        """The topic's end offsets now: pass as `since=` to wait only for events written after this call."""
+        """The topic's end offsets now: pass as `since=` to wait only for events written after this call.
+        A topic that does not exist yet gives {}: then every event counts."""
         partitions = self._partitions(topic, timeout) or []
         return {p: self._consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1] for p in partitions}
 

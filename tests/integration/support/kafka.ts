@@ -1,10 +1,14 @@
 // A real Kafka broker for the integration tests: the jars of the image's Kafka version (fetched by
-// scripts/fetch-jars.sh) on Java 17, one KRaft node configured from lib/kafka.ts like the container,
-// with the same two listeners, on free loopback ports. Stopped by stopAll().
+// scripts/fetch-jars.sh) on Java 17, one KRaft node with the component's two listeners, on free
+// loopback ports. Configured as the container is: the component's KAFKA_* environment (lib/kafka.ts)
+// is rendered into server.properties, and the storage formatted, by the image's own start step
+// (kafka.docker.KafkaDockerWrapper setup, in the broker jar), then kafka.Kafka runs. Stopped by stopAll().
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { awaitHostListenerCommand, KAFKA, KAFKA_VERSION, kafkaEnvName, kafkaServerProperties, writeHostListenerArgv, type KafkaListenerLayout } from "../../../lib/kafka";
+import {
+    awaitHostListenerCommand, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaServerProperties, writeHostListenerArgv, type KafkaListenerLayout,
+} from "../../../lib/kafka";
 import { freePort, LOOPBACK, startProcess, tempDir, waitFor, type RunningProcess } from "./processes";
 import { PROJECT_ROOT, which } from "./tools";
 
@@ -12,8 +16,9 @@ import { PROJECT_ROOT, which } from "./tools";
 export const KAFKA_JARS_DIR = path.join(PROJECT_ROOT, ".tools", "jars", "kafka");
 const LOG4J2_CONFIG = path.join(PROJECT_ROOT, "tests", "integration", "kafka", "log4j2.properties");
 export const JAVA = which("java");
-/** The test broker's heap: enough for a few topics, small for a shared 2-core machine. */
-const HEAP = "-Xms256m -Xmx256m";
+/** The test broker stands in for a container with this memory limit (its heap follows from it). */
+const TEST_MEMORY_MB = 512;
+const TOOL_HEAP = "-Xmx128m";
 
 function javaMajor(): number | undefined {
     // `java -version` prints e.g. `openjdk version "17.0.15"` on stderr.
@@ -33,46 +38,19 @@ export function kafkaMissing(): (string | undefined)[] {
     ];
 }
 
-/** `java -cp .tools/jars/kafka/* <main> <args>` with the tests' logging; `heap` as in -Xmx. */
-export function kafkaJavaArgv(mainClass: string, args: string[], heap = HEAP): string[] {
+/** `java <heap> -cp .tools/jars/kafka/* <main> <args>` with the tests' logging. */
+export function kafkaJavaArgv(mainClass: string, args: string[], heap: string): string[] {
     return [JAVA!, ...heap.split(" "), `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`, "-cp", path.join(KAFKA_JARS_DIR, "*"), mainClass, ...args];
 }
 
-export function startKafkaJava(mainClass: string, args: string[], options: { heap?: string; cwd?: string } = {}): RunningProcess {
-    const [java, ...rest] = kafkaJavaArgv(mainClass, args, options.heap);
-    return startProcess(java, rest, { cwd: options.cwd });
+export function startKafkaJava(mainClass: string, args: string[], options: { heap?: string; env?: NodeJS.ProcessEnv } = {}): RunningProcess {
+    const [java, ...rest] = kafkaJavaArgv(mainClass, args, options.heap ?? TOOL_HEAP);
+    return startProcess(java, rest, { env: options.env });
 }
 
-export interface KafkaBroker {
-    proc: RunningProcess;
-    /** `127.0.0.1:<port>`: the host listener, as the stack's host clients dial it. */
-    hostBootstrap: string;
-    /** `<internalHost>:<port>`: the internal listener, standing in for `kafka:9092` on the stack network. */
-    internalBootstrap: string;
-    properties: Record<string, string>;
-    dir: string;
-}
-
-export interface KafkaBrokerOptions {
-    /**
-     * The internal listener's advertised host, standing in for the network alias `kafka`. Default
-     * "localhost": a name (not the host listener's literal 127.0.0.1) that resolves to loopback here.
-     */
-    internalHost?: string;
-    /** Override properties (tests of a specific behaviour). */
-    extraProperties?: Record<string, string>;
-    startTimeoutMs?: number;
-}
-
+/** A Java properties file (Connect's worker config, for one). */
 export function writeProperties(file: string, props: Record<string, string>): void {
     fs.writeFileSync(file, Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
-}
-
-/** Formats the storage directory as the image's launch script does (kafka-storage.sh format). */
-export async function formatKafkaStorage(propertiesFile: string): Promise<void> {
-    const format = startKafkaJava("kafka.tools.StorageTool", ["format", "--cluster-id", KAFKA.clusterId, "--config", propertiesFile, "--ignore-formatted"], { heap: "-Xmx128m" });
-    const code = await new Promise<number | null>((resolve) => format.child.once("close", resolve));
-    if (code !== 0) throw new Error(`kafka-storage format failed (${code}):\n${format.output()}`);
 }
 
 /** Waits for the broker's "Kafka Server started" line; fails at once if it exits. */
@@ -89,9 +67,40 @@ export async function awaitKafkaStarted(proc: RunningProcess, timeoutMs: number)
     }
 }
 
-interface PreparedBroker { layout: KafkaListenerLayout; hostBootstrap: string; file: string; dir: string }
+export interface KafkaBroker {
+    proc: RunningProcess;
+    /** `127.0.0.1:<port>`: the host listener, as the stack's host clients dial it. */
+    hostBootstrap: string;
+    /** `<internalHost>:<port>`: the internal listener, standing in for `kafka:9092` on the stack network. */
+    internalBootstrap: string;
+    /** server.properties as the image's start step rendered it from the environment. */
+    properties: Record<string, string>;
+    dir: string;
+}
 
-/** Free ports, the component's properties (host listener's advertised address left out when `handedOver`), formatted storage. */
+export interface KafkaBrokerOptions {
+    /**
+     * The internal listener's advertised host, standing in for the network alias `kafka`. Default
+     * "localhost": a name (not the host listener's literal 127.0.0.1) that resolves to loopback here.
+     */
+    internalHost?: string;
+    /** Extra or overriding properties (tests of a specific behaviour). */
+    extraProperties?: Record<string, string>;
+    startTimeoutMs?: number;
+}
+
+interface PreparedBroker {
+    layout: KafkaListenerLayout;
+    hostBootstrap: string;
+    /** The container's environment, as a process environment (inherited KAFKA_* variables removed). */
+    env: NodeJS.ProcessEnv;
+    heap: string;
+    dir: string;
+    /** Where the image's start step writes server.properties (/opt/kafka/config in the image). */
+    configDir: string;
+}
+
+/** Free ports and the component's environment (the host listener's advertised address left out when `handedOver`). */
 async function prepareBroker(o: KafkaBrokerOptions, handedOver: boolean): Promise<PreparedBroker> {
     const internalHost = o.internalHost ?? "localhost";
     const [internalPort, hostPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
@@ -103,24 +112,43 @@ async function prepareBroker(o: KafkaBrokerOptions, handedOver: boolean): Promis
         hostAdvertised: handedOver ? undefined : hostBootstrap,
         logDir: path.join(dir, "data"),
     };
-    const file = path.join(dir, "server.properties");
-    writeProperties(file, { ...kafkaServerProperties(layout), ...o.extraProperties });
-    await formatKafkaStorage(file);
-    return { layout, hostBootstrap, file, dir };
+    const env: NodeJS.ProcessEnv = {};
+    // Any KAFKA_* variable of this process would become a property too: unset them (undefined is not passed on).
+    for (const key of Object.keys(process.env)) if (key.startsWith("KAFKA_")) env[key] = undefined;
+    for (const line of kafkaEnv({ ...kafkaServerProperties(layout), ...o.extraProperties }, TEST_MEMORY_MB)) {
+        env[line.slice(0, line.indexOf("="))] = line.slice(line.indexOf("=") + 1);
+    }
+    const configDir = path.join(dir, "config");
+    for (const d of ["defaults", "mounted", "config"]) fs.mkdirSync(path.join(dir, d));
+    return { layout, hostBootstrap, env, heap: env.KAFKA_HEAP_OPTS!, dir, configDir };
+}
+
+/** The image's start step: KAFKA_* variables -> server.properties, then the storage format (CLUSTER_ID). */
+function setupArgv(b: PreparedBroker): string[] {
+    return kafkaJavaArgv("kafka.docker.KafkaDockerWrapper", ["setup",
+        "--default-configs-dir", path.join(b.dir, "defaults"), "--mounted-configs-dir", path.join(b.dir, "mounted"), "--final-configs-dir", b.configDir,
+    ], TOOL_HEAP);
+}
+
+function brokerArgv(b: PreparedBroker): string[] {
+    return kafkaJavaArgv("kafka.Kafka", [path.join(b.configDir, "server.properties")], b.heap);
 }
 
 function brokerOf(proc: RunningProcess, b: PreparedBroker): KafkaBroker {
-    const properties = Object.fromEntries(fs.readFileSync(b.file, "utf8").trim().split("\n").map((l) => {
-        const i = l.indexOf("=");
-        return [l.slice(0, i), l.slice(i + 1)];
-    }));
+    const lines = fs.readFileSync(path.join(b.configDir, "server.properties"), "utf8").split("\n").filter((l) => l.includes("="));
+    const properties = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
     return { proc, hostBootstrap: b.hostBootstrap, internalBootstrap: b.layout.internalAdvertised, properties, dir: b.dir };
 }
 
 /** Starts a single-node KRaft broker with the component's listeners (as in a persistent stack); resolves once it has started. */
 export async function startKafkaBroker(o: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
     const b = await prepareBroker(o, false);
-    const proc = startKafkaJava("kafka.Kafka", [b.file]);
+    const [java, ...setup] = setupArgv(b);
+    const setupProc = startProcess(java, setup, { env: b.env });
+    const code = await new Promise<number | null>((resolve) => setupProc.child.once("close", resolve));
+    if (code !== 0) throw new Error(`the image's start step (KafkaDockerWrapper setup) failed (${code}):\n${setupProc.output()}`);
+    const [, ...args] = brokerArgv(b);
+    const proc = startProcess(java, args, { env: b.env });
     await awaitKafkaStarted(proc, o.startTimeoutMs ?? 60_000);
     return brokerOf(proc, b);
 }
@@ -134,11 +162,12 @@ export interface KafkaBrokerAwaitingHostListener {
     handOver(): Promise<KafkaBroker>;
 }
 
+const quoted = (argv: string[]) => argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+
 /**
  * The ephemeral stack's start: the container's command (awaitHostListenerCommand) waits for the host
- * listener's address, and writeHostListenerArgv hands it over. Only the image's run script is
- * replaced, by one that writes KAFKA_ADVERTISED_LISTENERS into server.properties (as the image's
- * renderer does) and starts the same broker.
+ * listener's address, and writeHostListenerArgv hands it over. The image's run script is stood in
+ * for by its two steps: the start step (rendering KAFKA_ADVERTISED_LISTENERS with the rest), then the broker.
  */
 export async function startKafkaBrokerAwaitingHostListener(o: KafkaBrokerOptions = {}): Promise<KafkaBrokerAwaitingHostListener> {
     const b = await prepareBroker(o, true);
@@ -147,12 +176,13 @@ export async function startKafkaBrokerAwaitingHostListener(o: KafkaBrokerOptions
     fs.writeFileSync(runScript, [
         "#!/usr/bin/env bash",
         "set -euo pipefail",
-        `printf 'advertised.listeners=%s\\n' "$${kafkaEnvName("advertised.listeners")}" >> ${b.file}`,
-        `exec ${kafkaJavaArgv("kafka.Kafka", [b.file]).map((a) => `'${a}'`).join(" ")}`,
+        `echo "run: ${kafkaEnvName("advertised.listeners")}=$${kafkaEnvName("advertised.listeners")}"`,
+        quoted(setupArgv(b)),
+        `exec ${quoted(brokerArgv(b))}`,
         "",
     ].join("\n"), { mode: 0o755 });
     const [shell, ...args] = awaitHostListenerCommand(b.layout.internalAdvertised, addressFile, runScript);
-    const proc = startProcess(shell, args);
+    const proc = startProcess(shell, args, { env: b.env });
     return {
         proc, hostBootstrap: b.hostBootstrap, internalBootstrap: b.layout.internalAdvertised,
         async handOver() {

@@ -6,8 +6,11 @@ import { TEST_ENV_KEYS } from "../../lib/testEnv";
 import { checkAlertDelivery, checkAlertmanager, checkKafka, checkMysql, checkSpark } from "./consumerChecks";
 
 const env = process.env;
-// Prometheus (prometheusEnabled) and Kafka (cdcEnabled) are optional; everything else must be there.
-const { prometheusUrl: PROMETHEUS_KEY, kafkaBootstrapServers: KAFKA_KEY, kafkaInternalBootstrapServers: _internal, ...required } = TEST_ENV_KEYS;
+// Prometheus (prometheusEnabled) and Kafka with Connect and its connector (cdcEnabled) are optional; everything else must be there.
+const {
+    prometheusUrl: PROMETHEUS_KEY, kafkaBootstrapServers: KAFKA_KEY, kafkaInternalBootstrapServers: _internal,
+    connectUrl: _connect, cdcConnectorName: _connector, cdcTopicPrefix: _prefix, ...required
+} = TEST_ENV_KEYS;
 const missing = Object.values(required).filter((k) => !env[k]);
 let describeEnvironment: jest.Describe = describe;
 if (missing.length > 0) {

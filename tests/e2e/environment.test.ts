@@ -6,11 +6,12 @@ import { TEST_ENV_KEYS } from "../../lib/testEnv";
 import { checkAlertDelivery, checkAlertmanager, checkKafka, checkMysql, checkPostgres, checkSpark } from "./consumerChecks";
 
 const env = process.env;
-// Optional: Prometheus (prometheusEnabled), host drivers (off with a remote daemon), Kafka (cdcEnabled)
-// and PostgreSQL (postgresEnabled); everything else must be there.
+// Optional: Prometheus (prometheusEnabled), host drivers (off with a remote daemon), Kafka with Connect and
+// its connector (cdcEnabled) and PostgreSQL (postgresEnabled); everything else must be there.
 const {
     prometheusUrl: PROMETHEUS_KEY, sparkSharedDir: _shared, sparkDriverHost: _driverHost,
-    kafkaBootstrapServers: KAFKA_KEY, kafkaInternalBootstrapServers: _internal, ...required
+    kafkaBootstrapServers: KAFKA_KEY, kafkaInternalBootstrapServers: _internal,
+    connectUrl: _connect, cdcConnectorName: _connector, cdcTopicPrefix: _prefix, ...required
 } = TEST_ENV_KEYS;
 const isPostgresKey = (key: string) => key.startsWith("postgres");
 const missing = Object.entries(required).filter(([key, k]) => !isPostgresKey(key) && !env[k]).map(([, k]) => k);

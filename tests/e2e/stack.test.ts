@@ -15,6 +15,7 @@ import { testEnvOf, writeEnvFile, type StackOutputs } from "../../env/output";
 import { preflight, spawnExec } from "../../env/preflight";
 import { automationOps, describeChanges, readProjectName } from "../../env/stack";
 import { defaultSharedDir } from "../../lib/hostFacts";
+import { ConnectRestClient } from "../../lib/connectRest";
 import { dockerName } from "../../lib/naming";
 import { PROJECT_ROOT } from "../../lib/paths";
 import { parseSettings, SETTINGS_SCHEMA } from "../../lib/settings";
@@ -122,7 +123,8 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
         const postgres = settings.postgres.enabled ? ["postgres"] : [];
         const kafka = settings.cdcEnabled ? ["kafka"] : [];
         const optional = [...prometheus, ...postgres, ...kafka];
-        expect(labelled.containers).toEqual([name("alertmanager"), name("mysql"), ...optional.map(name), name("spark-master"), ...workers.map(name)].sort());
+        const connect = settings.cdcEnabled ? ["kafka-connect"] : []; // no volume: its state is in Kafka
+        expect(labelled.containers).toEqual([name("alertmanager"), name("mysql"), ...[...optional, ...connect].map(name), name("spark-master"), ...workers.map(name)].sort());
         expect(labelled.volumes).toEqual([name("alertmanager-data"), name("mysql-data"), ...optional.map((p) => name(`${p}-data`)), name("spark-data")].sort());
         expect(labelled.networks).toEqual([name("net")]);
         // Nothing named after the stack escapes the label.
@@ -176,6 +178,15 @@ describeE2e("an ephemeral stack end to end (real Pulumi CLI and Docker daemon)",
         const internal = spawnExec(docker, ["exec", name("kafka"), "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", "kafka:9092"], { env: process.env, timeoutMs: MINUTE });
         expect({ status: internal.status, stdout: internal.stdout }).toEqual({ status: 0, stdout: expect.stringContaining("kafka:9092 (id: 1 rack: null)") });
     }, 2 * MINUTE);
+
+    (settings.cdcEnabled ? test : test.skip)("Kafka Connect: the stack's source connectors and their tasks are RUNNING", async () => {
+        const connect = new ConnectRestClient(text("connectUrl"));
+        const names = [text("cdcConnectorName"), ...(settings.postgres.enabled ? [text("postgresConnectorName")] : [])];
+        for (const connector of names) {
+            const status = await connect.status(connector);
+            expect({ connector, state: status.connector.state, tasks: status.tasks.map((t) => t.state) }).toEqual({ connector, state: "RUNNING", tasks: ["RUNNING"] });
+        }
+    });
 
     test("the testEnv lines source back to the outputs", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cdc-e2e-")), "env");

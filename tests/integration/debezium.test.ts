@@ -2,6 +2,7 @@
 // Connect worker from the image's Kafka jars with the Debezium plugins. The connector is registered the
 // way the stack registers it: the config from lib/debezium.ts, the password in a properties file read by
 // the worker's file config provider, and the gate's own command line (the probe's PUT and wait).
+import { execFileSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -10,9 +11,11 @@ import { binlogConnector, binlogPasswordFile, BINLOG_CONNECTOR_CLASSES, changeTo
 import { CONNECTOR_REDACT_ENV, probeBuildProblem, type ProbeRequest } from "../../lib/probes";
 import { cdcMissing, startConnectWorker, startMariadb, TopicTail, type ConnectWorker, type Mariadb } from "./support/cdc";
 import { kafkaMissing, startKafkaBroker, type KafkaBroker } from "./support/kafka";
-import { freePort, LOOPBACK, stopAll } from "./support/processes";
+import { freePort, LOOPBACK, startProcess, stopAll, tempDir } from "./support/processes";
+import { runPytest } from "./support/pytest";
+import { GOLDEN_JOB, SPARK_KAFKA_PACKAGE, startSparkCluster } from "./support/sparkCluster";
 import { runProbe, type ProbeRun } from "./support/servers";
-import { describeIfAvailable } from "./support/tools";
+import { describeIfAvailable, pysparkHome, venvPython } from "./support/tools";
 
 jest.setTimeout(180_000);
 
@@ -50,7 +53,7 @@ function expectNoSecrets(text: string): void {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-describeIfAvailable("Debezium on Kafka Connect (real MariaDB, KRaft broker, Connect worker)", [...kafkaMissing(), ...cdcMissing()])("Debezium CDC path", () => {
+describeIfAvailable("Debezium on Kafka Connect (real MariaDB, KRaft broker, Connect worker)", [...kafkaMissing(), ...cdcMissing(), !venvPython() && "no .venv (bash scripts/bootstrap.sh)", !pysparkHome() && "pyspark is not importable from .venv"])("Debezium CDC path", () => {
     let db: Mariadb;
     let broker: KafkaBroker;
     let worker: ConnectWorker;
@@ -154,6 +157,41 @@ describeIfAvailable("Debezium on Kafka Connect (real MariaDB, KRaft broker, Conn
         // The snapshot is not taken again: row 1 was read once.
         expect(tail.events.filter((e) => e.value?.op === "r" && e.value.after?.id === 1)).toHaveLength(1);
     });
+
+    test("the pipeline's view: the plugin's cdc_events fixture sees a new table's INSERT and UPDATE through the stack's env lines", async () => {
+        const run = await runPytest(["test_debezium.py"], {
+            mysqlFlavor: "mariadb", mysqlHost: LOOPBACK, mysqlPort: db.port, mysqlDatabase: ACCOUNT.database, mysqlCdcUser: ACCOUNT.user,
+            mysqlCdcPassword: ACCOUNT.password, kafkaBootstrapServers: broker.hostBootstrap, connectUrl: worker.url,
+            cdcConnectorName: spec.name, cdcTopicPrefix: spec.config["topic.prefix"],
+        });
+        expect({ code: run.code, summary: run.summary }).toEqual({ code: 0, summary: expect.stringMatching(/^=* ?1 passed/) });
+        expect(run.output).not.toContain(ACCOUNT.password);
+    });
+
+    test("golden path: rows committed in MariaDB flow Debezium → Kafka → Structured Streaming on a real Spark master and worker → Delta, read back", async () => {
+        const python = venvPython()!;
+        const sparkVersion = execFileSync(python, ["-c", "import pyspark; print(pyspark.__version__)"], { encoding: "utf8" }).trim();
+        const cluster = await startSparkCluster(pysparkHome()!, { cores: 1, memoryMb: 1536 });
+        // The project's Delta package plus the Kafka source of the Spark 3.5 line.
+        expect(sparkVersion).toMatch(/^3\.5\./);
+        const packages = [cluster.defaults("spark.jars.packages"), SPARK_KAFKA_PACKAGE].join(",");
+        const dir = tempDir("golden");
+        const job = startProcess(python, [GOLDEN_JOB, cluster.masterUrl, broker.hostBootstrap, changeTopic("cdc", ACCOUNT.database, "orders"),
+            path.join(dir, "delta"), path.join(dir, "checkpoint"), LOOPBACK, String(db.port), ACCOUNT.user, ACCOUNT.database, "orders", "900", "3"],
+        { cwd: dir, env: { ...cluster.env, PYSPARK_PYTHON: python, SPARK_JARS_PACKAGES: packages, CDC_MYSQL_PASSWORD: ACCOUNT.password } });
+        let stdout = "";
+        job.child.stdout!.on("data", (d) => { stdout += d; });
+        const code = await new Promise<number | null>((resolve) => job.child.once("close", resolve));
+        const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
+        if (code !== 0 || !line) throw new Error(`the golden path job failed (exit ${code}):\n${job.output().split("\n").filter((l) => !/^\s+at |Ivy|resolving|found |downloading|:: /.test(l)).slice(-60).join("\n")}`);
+        const result = JSON.parse(line!.slice("RESULT ".length)) as { rows: unknown[]; latenciesMs: number[]; sessionSeconds: number; streamStartSeconds: number; master: string };
+        expect(result.master).toBe(cluster.masterUrl);
+        expect(result.rows).toEqual([900, 901, 902].map((id) => ({ id, status: "golden", op: "c" })));
+        expect(job.output()).not.toContain(ACCOUNT.password);
+        // eslint-disable-next-line no-console
+        console.log(`golden path commit-to-Delta latency: ${result.latenciesMs.join(", ")} ms (Spark session ${result.sessionSeconds} s, stream started ${result.streamStartSeconds} s)`);
+        expect(Math.max(...result.latenciesMs)).toBeLessThan(60_000);
+    }, 480_000);
 
     test("every offered snapshot.mode passes the connector's own validation", async () => {
         const rest = new ConnectRestClient(worker.url);

@@ -1,12 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import * as fs from "fs";
 import { binlogFlags, cdcInitSql, credentialsSql, entrypointScript, MYSQL, MYSQL_CNF_FILE, rootPasswordEnv } from "../lib/mysql";
 import { dockerName } from "../lib/naming";
 import { PROBE_SECRET_ENV } from "../lib/probes";
 import type { MysqlFlavor } from "../lib/settings";
-import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, generatedPassword, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface MysqlServerArgs {
@@ -23,11 +22,6 @@ export interface MysqlServerArgs {
     rootPassword?: pulumi.Input<string>;
     cdcPassword?: pulumi.Input<string>;
     readiness: { timeoutSeconds: number; intervalMs: number };
-}
-
-/** Passwords safe in SQL, shell and URLs; stored in state, so stable across updates. */
-function generatedPassword(name: string, parent: pulumi.Resource): pulumi.Output<string> {
-    return new random.RandomPassword(name, { length: 24, special: false }, { parent }).result;
 }
 
 /** MySQL (or MariaDB) with the binlog Debezium needs, a test database and a CDC user. */

@@ -1,10 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { dockerName } from "../lib/naming";
 import { logicalDecodingFlags, POSTGRES, postgresDatabaseSql, postgresRolesSql, postgresStartScript, SQL_DIR_ENV } from "../lib/postgres";
 import { PROBE_SECRET_ENV } from "../lib/probes";
-import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, generatedPassword, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface PostgresServerArgs {
@@ -40,8 +39,7 @@ export class PostgresServer extends pulumi.ComponentResource {
     constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cdc:infra:PostgresServer", name, {}, opts);
         const p = args.placement;
-        // Letters and digits only: safe in SQL, shell and connection URLs; kept in state, so stable across updates.
-        const generated = (suffix: string) => new random.RandomPassword(`${name}-${suffix}`, { length: 24, special: false }, { parent: this }).result;
+        const generated = (suffix: string) => generatedPassword(`${name}-${suffix}`, this);
         const superuserPassword = pulumi.secret(args.superuserPassword ?? generated("superuser-password"));
         const cdcPassword = pulumi.secret(args.cdcPassword ?? generated("cdc-password"));
         const image = pulledImage(`${name}-image`, args.image, this);

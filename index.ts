@@ -23,6 +23,8 @@ const placement = {
     bindAddress: s.bindAddress,
     fixedHostPorts: s.fixedHostPorts,
     retainVolumesOnDestroy: s.retainVolumesOnDestroy,
+    // Host drivers: Kafka and the databases are also published on the network's gateway for their jobs.
+    sharedAddress: s.spark.sharedDir === undefined ? undefined : network.gateway(),
 };
 
 const spark = new SparkCluster("spark", {
@@ -125,6 +127,8 @@ export const alertmanagerInternalUrl = alertmanager.internalUrl;
 export const mysqlFlavor = s.mysql.flavor;
 export const mysqlHost = mysql.host;
 export const mysqlPort = mysql.port;
+export const mysqlSharedHost = mysql.sharedHost;
+export const mysqlSharedPort = mysql.sharedPort;
 export const mysqlDatabase = mysql.database;
 export const mysqlCdcUser = mysql.cdcUser;
 export const mysqlCdcPassword = mysql.cdcPassword;
@@ -132,11 +136,14 @@ export const mysqlRootPassword = mysql.rootPassword;
 export const prometheusUrl = prometheus?.url;
 export const kafkaBootstrapServers = kafka?.bootstrapServers;
 export const kafkaInternalBootstrapServers = kafka?.internalBootstrapServers;
+export const kafkaSharedBootstrapServers = kafka?.sharedBootstrapServers;
 export const connectUrl = connect?.url;
 export const cdcConnectorName = mysqlConnector?.name;
 export const cdcTopicPrefix = mysqlConnector?.topicPrefix;
 export const postgresHost = postgres?.host;
 export const postgresPort = postgres?.port;
+export const postgresSharedHost = postgres?.sharedHost;
+export const postgresSharedPort = postgres?.sharedPort;
 export const postgresDatabase = postgres?.database;
 export const postgresCdcUser = postgres?.cdcUser;
 export const postgresCdcPassword = postgres?.cdcPassword;
@@ -147,10 +154,12 @@ export const postgresTopicPrefix = postgresConnector?.topicPrefix;
 export const sparkSharedDir = spark.sharedDir;
 export const sparkDriverHost = spark.driverHost;
 export const sparkJarsPackages = spark.jarsPackages;
+export const sparkKafkaPackage = spark.kafkaPackage;
 /** `pulumi stack output testEnv --show-secrets > .env.cdc` gives KEY=value lines to source. */
 export const testEnv = pulumi.secret(pulumi.output({
     sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlFlavor, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,
     kafkaBootstrapServers, kafkaInternalBootstrapServers, connectUrl, cdcConnectorName, cdcTopicPrefix,
     postgresHost, postgresPort, postgresDatabase, postgresCdcUser, postgresCdcPassword, postgresPublication, postgresConnectorName, postgresTopicPrefix,
-    sparkSharedDir, sparkDriverHost, sparkJarsPackages,
+    sparkSharedDir, sparkDriverHost, sparkJarsPackages, sparkKafkaPackage,
+    kafkaSharedBootstrapServers, mysqlSharedHost, mysqlSharedPort, postgresSharedHost, postgresSharedPort,
 }).apply(testEnvLines));

@@ -19,7 +19,8 @@ import { startMariadb } from "../tests/integration/support/mariadb";
 import { startKafkaBroker } from "../tests/integration/support/kafka";
 import { freePort, LOOPBACK, startProcess, stopAll, tempDir } from "../tests/integration/support/processes";
 import { runProbe } from "../tests/integration/support/servers";
-import { GOLDEN_JOB, SPARK_KAFKA_PACKAGE, startSparkCluster } from "../tests/integration/support/sparkCluster";
+import { GOLDEN_JOB, startSparkCluster } from "../tests/integration/support/sparkCluster";
+import { SPARK_KAFKA_PACKAGE } from "../lib/spark";
 import { pysparkHome, venvPython } from "../tests/integration/support/tools";
 
 const REGISTRATIONS = Number(process.env.BENCH_CONNECTOR_RUNS ?? 3);

@@ -13,6 +13,12 @@ export interface Placement {
     /** false: Docker assigns host ports; the real ones are read back from the container. */
     fixedHostPorts: boolean;
     retainVolumesOnDestroy: boolean;
+    /**
+     * The stack network's gateway address, when drivers on the Docker host run jobs on the stack: the one
+     * address both this host and the stack's containers reach (an address of the host, on the stack's own
+     * bridge). Services that Spark executors read from are published on it too (sharedPorts).
+     */
+    sharedAddress?: pulumi.Input<string>;
 }
 
 export function publishedPort(p: Placement, internal: number, hostPort: number): docker.types.input.ContainerPort {
@@ -20,12 +26,22 @@ export function publishedPort(p: Placement, internal: number, hostPort: number):
 }
 
 /**
- * The host port Docker published for `internal`, as the daemon reports it. 0 when there is none: a
- * container that was not running when its ports were read (it crashed at start) has no ports, and
- * its gate, seeing port 0, fails with the container's state and logs instead of the program throwing.
+ * `internal` published once more on the shared address (the stack network's gateway), at a fixed port:
+ * the gateway is the stack's own, so the same port number never clashes with another stack's. None
+ * without host drivers.
  */
-export function hostPortOf(container: docker.Container, internal: number): pulumi.Output<number> {
-    return container.ports.apply((ports) => ports?.find((port) => port.internal === internal)?.external ?? 0);
+export function sharedPorts(p: Placement, internal: number, port: number): docker.types.input.ContainerPort[] {
+    return p.sharedAddress === undefined ? [] : [{ internal, external: port, ip: p.sharedAddress }];
+}
+
+/**
+ * The host port Docker published for `internal` on the placement's bind address, as the daemon reports
+ * it (a port may also be published on the shared address). 0 when there is none: a container that was
+ * not running when its ports were read (it crashed at start) has no ports, and its gate, seeing port 0,
+ * fails with the container's state and logs instead of the program throwing.
+ */
+export function hostPortOf(p: Placement, container: docker.Container, internal: number): pulumi.Output<number> {
+    return container.ports.apply((ports) => ports?.find((port) => port.internal === internal && (port.ip ?? p.bindAddress) === p.bindAddress)?.external ?? 0);
 }
 
 /** The address the host reaches a published port on (0.0.0.0 is not dialable). */
@@ -35,7 +51,7 @@ export function hostAddress(p: Placement): string {
 
 /** scheme://host:port of a published port, as the host dials it. */
 export function hostUrl(p: Placement, scheme: string, container: docker.Container, internal: number): pulumi.Output<string> {
-    return pulumi.interpolate`${scheme}://${hostAddress(p)}:${hostPortOf(container, internal)}`;
+    return pulumi.interpolate`${scheme}://${hostAddress(p)}:${hostPortOf(p, container, internal)}`;
 }
 
 export function labels(p: Placement, role: string): docker.types.input.ContainerLabel[] {

@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { awaitHostListenerCommand, handOverShellCommand, KAFKA, KAFKA_PROBE_TOPIC, kafkaEnv, kafkaServerProperties } from "../lib/kafka";
 import { dockerName } from "../lib/naming";
-import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, sharedPorts, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface KafkaBrokerArgs {
@@ -30,13 +30,20 @@ export class KafkaBroker extends pulumi.ComponentResource {
     public readonly bootstrapServers: pulumi.Output<string>;
     /** `kafka:9092` for containers on the stack network; released once the gate has passed. */
     public readonly internalBootstrapServers: pulumi.Output<string>;
+    /**
+     * `<gateway>:<port>` (host drivers): a driver on the Docker host and the executors in the Spark
+     * containers both reach it and are handed back the same address; undefined without host drivers.
+     */
+    public readonly sharedBootstrapServers?: pulumi.Output<string>;
     public readonly gate: ReadinessGate;
 
     constructor(name: string, args: KafkaBrokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cdc:infra:KafkaBroker", name, {}, opts);
         const p = args.placement;
         const internalAdvertised = `${KAFKA.alias}:${KAFKA.ports.internal}`;
-        const properties = kafkaServerProperties({
+        // The gateway is the stack's own address: the configured port never clashes with another stack's there.
+        const sharedAdvertised = p.sharedAddress === undefined ? undefined : pulumi.interpolate`${p.sharedAddress}:${args.hostPort}`;
+        const properties = pulumi.output(sharedAdvertised).apply((shared) => kafkaServerProperties({
             bindHost: "0.0.0.0",
             internalPort: KAFKA.ports.internal,
             hostPort: KAFKA.ports.host,
@@ -44,25 +51,26 @@ export class KafkaBroker extends pulumi.ComponentResource {
             internalAdvertised,
             // Known now only when the host port is fixed.
             hostAdvertised: p.fixedHostPorts ? `${hostAddress(p)}:${args.hostPort}` : undefined,
+            shared: shared === undefined ? undefined : { port: KAFKA.ports.shared, advertised: shared },
             logDir: KAFKA.dataDir,
-        });
+        }));
         const image = pulledImage(`${name}-image`, args.image, this);
         this.dataVolume = dataVolume(`${name}-data`, p, dockerName(p.project, p.stack, "kafka-data"), "kafka", this);
         this.container = new docker.Container(`${name}-server`, {
             ...containerBase(p, "kafka", KAFKA.alias, args.memoryMb),
             name: dockerName(p.project, p.stack, "kafka"),
             image: image.imageId,
-            envs: kafkaEnv(properties, args.memoryMb),
+            envs: properties.apply((props) => kafkaEnv(props, args.memoryMb)),
             // Persistent: the image's own command. Ephemeral: wait for the host listener's address first.
-            command: p.fixedHostPorts ? undefined : awaitHostListenerCommand(internalAdvertised),
+            command: p.fixedHostPorts ? undefined : pulumi.output(sharedAdvertised).apply((shared) => awaitHostListenerCommand(internalAdvertised, { sharedAdvertised: shared })),
             volumes: [{ volumeName: this.dataVolume.name, containerPath: KAFKA.dataDir }],
-            // Only the host listener is published; containers use the internal one on the network.
-            ports: [publishedPort(p, KAFKA.ports.host, args.hostPort)],
+            // The host listener, and the shared one on the gateway; containers use the internal one on the network.
+            ports: [publishedPort(p, KAFKA.ports.host, args.hostPort), ...sharedPorts(p, KAFKA.ports.shared, args.hostPort)],
             // A controlled shutdown flushes the logs and skips recovery at the next start.
             destroyGraceSeconds: 30,
         }, { parent: this, ...CONTAINER_OPTIONS });
 
-        const published = pulumi.interpolate`${hostAddress(p)}:${hostPortOf(this.container, KAFKA.ports.host)}`;
+        const published = pulumi.interpolate`${hostAddress(p)}:${hostPortOf(p, this.container, KAFKA.ports.host)}`;
         let hostBootstrap: pulumi.Output<string> = published;
         if (!p.fixedHostPorts) {
             this.hostListenerHandOver = new command.local.Command(`${name}-host-listener`, {
@@ -74,12 +82,17 @@ export class KafkaBroker extends pulumi.ComponentResource {
             hostBootstrap = pulumi.all([published, this.hostListenerHandOver.stdout]).apply(([address]) => address);
         }
         this.gate = new ReadinessGate(`${name}-ready`, {
-            request: hostBootstrap.apply((bootstrap) => ({ service: "kafka" as const, bootstrap, topic: KAFKA_PROBE_TOPIC })),
+            request: pulumi.all([hostBootstrap, sharedAdvertised]).apply(([bootstrap, shared]) => ({
+                service: "kafka" as const, bootstrap, topic: KAFKA_PROBE_TOPIC, ...(shared === undefined ? {} : { sharedBootstrap: shared }),
+            })),
             timing: args.readiness,
             containers: [this.container],
         }, { parent: this });
         this.bootstrapServers = this.gate.gate(hostBootstrap);
         this.internalBootstrapServers = this.gate.gate(internalAdvertised);
-        this.registerOutputs({ bootstrapServers: this.bootstrapServers, internalBootstrapServers: this.internalBootstrapServers });
+        if (sharedAdvertised !== undefined) this.sharedBootstrapServers = this.gate.gate(sharedAdvertised);
+        this.registerOutputs({
+            bootstrapServers: this.bootstrapServers, internalBootstrapServers: this.internalBootstrapServers, sharedBootstrapServers: this.sharedBootstrapServers,
+        });
     }
 }

@@ -5,7 +5,7 @@ import { binlogFlags, cdcInitSql, credentialsSql, entrypointScript, MYSQL, MYSQL
 import { dockerName } from "../lib/naming";
 import { PROBE_SECRET_ENV } from "../lib/probes";
 import type { MysqlFlavor } from "../lib/settings";
-import { containerBase, dataVolume, generatedPassword, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, generatedPassword, hostAddress, hostPortOf, publishedPort, pulledImage, sharedPorts, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface MysqlServerArgs {
@@ -30,6 +30,9 @@ export class MysqlServer extends pulumi.ComponentResource {
     public readonly dataVolume: docker.Volume;
     public readonly host: pulumi.Output<string>;
     public readonly port: pulumi.Output<number>;
+    /** Host and port a driver on the Docker host and the executors in the Spark containers both reach; undefined without host drivers. */
+    public readonly sharedHost?: pulumi.Output<string>;
+    public readonly sharedPort?: pulumi.Output<number>;
     public readonly database: pulumi.Output<string>;
     public readonly cdcUser: pulumi.Output<string>;
     public readonly cdcPassword: pulumi.Output<string>;
@@ -66,13 +69,14 @@ export class MysqlServer extends pulumi.ComponentResource {
                 { file: MYSQL.entrypointFile, content: entrypointScript(MYSQL), permissions: "0555" },
             ],
             volumes: [{ volumeName: this.dataVolume.name, containerPath: MYSQL.dataDir }],
-            ports: [publishedPort(p, MYSQL.port, args.hostPort)],
+            // The shared address too (host drivers): executors' JDBC reads and a driver on the host dial the same address.
+            ports: [publishedPort(p, MYSQL.port, args.hostPort), ...sharedPorts(p, MYSQL.port, args.hostPort)],
             // A clean shutdown flushes InnoDB and the binlog.
             destroyGraceSeconds: 60,
         }, { parent: this, ...CONTAINER_OPTIONS });
 
         const host = hostAddress(p);
-        const port = hostPortOf(this.container, MYSQL.port);
+        const port = hostPortOf(p, this.container, MYSQL.port);
         this.gate = new ReadinessGate(`${name}-ready`, {
             request: port.apply((hostPort) => ({ service: "mysql" as const, host, port: hostPort, flavor: args.flavor, cdcUser: args.cdcUser })),
             timing: args.readiness,
@@ -81,11 +85,15 @@ export class MysqlServer extends pulumi.ComponentResource {
         }, { parent: this });
         this.host = this.gate.gate(host);
         this.port = this.gate.gate(port);
+        if (p.sharedAddress !== undefined) {
+            this.sharedHost = this.gate.gate(p.sharedAddress);
+            this.sharedPort = this.gate.gate(args.hostPort);
+        }
         this.database = this.gate.gate(args.database);
         this.cdcUser = this.gate.gate(args.cdcUser);
         this.cdcPassword = this.gate.gate(cdcPassword);
         this.rootPassword = rootPassword;
         this.cdcPasswordSecret = cdcPassword;
-        this.registerOutputs({ host: this.host, port: this.port, database: this.database, cdcUser: this.cdcUser });
+        this.registerOutputs({ host: this.host, port: this.port, sharedHost: this.sharedHost, sharedPort: this.sharedPort, database: this.database, cdcUser: this.cdcUser });
     }
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { dockerName } from "../lib/naming";
 import { logicalDecodingFlags, POSTGRES, postgresDatabaseSql, postgresRolesSql, postgresStartScript, SQL_DIR_ENV } from "../lib/postgres";
 import { PROBE_SECRET_ENV } from "../lib/probes";
-import { containerBase, dataVolume, generatedPassword, hostAddress, hostPortOf, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, generatedPassword, hostAddress, hostPortOf, publishedPort, pulledImage, sharedPorts, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
 export interface PostgresServerArgs {
@@ -27,6 +27,9 @@ export class PostgresServer extends pulumi.ComponentResource {
     public readonly dataVolume: docker.Volume;
     public readonly host: pulumi.Output<string>;
     public readonly port: pulumi.Output<number>;
+    /** Host and port a driver on the Docker host and the executors in the Spark containers both reach; undefined without host drivers. */
+    public readonly sharedHost?: pulumi.Output<string>;
+    public readonly sharedPort?: pulumi.Output<number>;
     public readonly database: pulumi.Output<string>;
     public readonly cdcUser: pulumi.Output<string>;
     public readonly cdcPassword: pulumi.Output<string>;
@@ -68,13 +71,14 @@ export class PostgresServer extends pulumi.ComponentResource {
                 { file: `${POSTGRES.initDir}/${POSTGRES.databaseSqlFile}`, content: postgresDatabaseSql(account), permissions: "0444" },
             ],
             volumes: [{ volumeName: this.dataVolume.name, containerPath: POSTGRES.dataDir }],
-            ports: [publishedPort(p, POSTGRES.port, args.hostPort)],
+            // The shared address too (host drivers): executors' JDBC reads and a driver on the host dial the same address.
+            ports: [publishedPort(p, POSTGRES.port, args.hostPort), ...sharedPorts(p, POSTGRES.port, args.hostPort)],
             // The image stops with SIGINT (fast shutdown); give it time to checkpoint.
             destroyGraceSeconds: 60,
         }, { parent: this, ...CONTAINER_OPTIONS });
 
         const host = hostAddress(p);
-        const port = hostPortOf(this.container, POSTGRES.port);
+        const port = hostPortOf(p, this.container, POSTGRES.port);
         this.gate = new ReadinessGate(`${name}-ready`, {
             request: port.apply((hostPort) => ({
                 service: "postgres" as const, host, port: hostPort, database: args.database, cdcUser: args.cdcUser, publication: POSTGRES.publication,
@@ -85,12 +89,16 @@ export class PostgresServer extends pulumi.ComponentResource {
         }, { parent: this });
         this.host = this.gate.gate(host);
         this.port = this.gate.gate(port);
+        if (p.sharedAddress !== undefined) {
+            this.sharedHost = this.gate.gate(p.sharedAddress);
+            this.sharedPort = this.gate.gate(args.hostPort);
+        }
         this.database = this.gate.gate(args.database);
         this.cdcUser = this.gate.gate(args.cdcUser);
         this.cdcPassword = this.gate.gate(cdcPassword);
         this.publication = this.gate.gate(POSTGRES.publication);
         this.superuserPassword = superuserPassword;
         this.cdcPasswordSecret = cdcPassword;
-        this.registerOutputs({ host: this.host, port: this.port, database: this.database, cdcUser: this.cdcUser, publication: this.publication });
+        this.registerOutputs({ host: this.host, port: this.port, sharedHost: this.sharedHost, sharedPort: this.sharedPort, database: this.database, cdcUser: this.cdcUser, publication: this.publication });
     }
 }

@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import { dockerName } from "../lib/naming";
-import { SPARK, SPARK_DEFAULTS_FILE, sparkDaemonEnv, sparkJarsPackages, sparkMasterCommand, sparkMasterUrl, sparkWorkerCommand } from "../lib/spark";
+import { SPARK, SPARK_DEFAULTS_FILE, SPARK_KAFKA_PACKAGE, sparkDaemonEnv, sparkJarsPackages, sparkMasterCommand, sparkMasterUrl, sparkUserScript, sparkWorkerCommand, withSparkUser } from "../lib/spark";
 import { containerBase, dataVolume, hostUrl, publishedPort, pulledImage, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
 
@@ -40,6 +40,8 @@ export class SparkCluster extends pulumi.ComponentResource {
     public readonly driverHost?: pulumi.Output<string>;
     /** Maven coordinates the cluster's spark-defaults.conf loads; a host driver loads the same. */
     public readonly jarsPackages: string;
+    /** spark-sql-kafka matching the cluster's Spark, for jobs streaming from the stack's Kafka. */
+    public readonly kafkaPackage: string;
 
     constructor(name: string, args: SparkClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cdc:infra:SparkCluster", name, {}, opts);
@@ -52,7 +54,11 @@ export class SparkCluster extends pulumi.ComponentResource {
         const shared = {
             image: image.imageId,
             envs: sparkDaemonEnv(),
-            uploads: [{ file: `${SPARK.confDir}/spark-defaults.conf`, content: sparkDefaults }],
+            uploads: [
+                { file: `${SPARK.confDir}/spark-defaults.conf`, content: sparkDefaults },
+                // Any uid gets a user name (Hadoop's login needs one): see sparkUserScript.
+                { file: SPARK.userScript, content: sparkUserScript(), permissions: "0555" },
+            ],
             volumes: [{ volumeName: this.dataVolume.name, containerPath: SPARK.dataDir }],
             ...(args.user === undefined ? {} : {
                 user: args.user,
@@ -75,7 +81,7 @@ export class SparkCluster extends pulumi.ComponentResource {
             ...shared,
             name: masterName,
             hostname: SPARK.masterAlias,
-            command: sparkMasterCommand({ sparkHome: SPARK.home, host: SPARK.masterAlias, port: SPARK.rpcPort, webUiPort: SPARK.masterUiPort }),
+            command: withSparkUser(sparkMasterCommand({ sparkHome: SPARK.home, host: SPARK.masterAlias, port: SPARK.rpcPort, webUiPort: SPARK.masterUiPort })),
             ports: [publishedPort(p, SPARK.rpcPort, args.masterHostPort), publishedPort(p, SPARK.masterUiPort, args.uiHostPort)],
         }, { parent: this, dependsOn: after, ...CONTAINER_OPTIONS });
 
@@ -86,10 +92,10 @@ export class SparkCluster extends pulumi.ComponentResource {
                 ...shared,
                 name: dockerName(p.project, p.stack, alias),
                 hostname: alias,
-                command: sparkWorkerCommand({
+                command: withSparkUser(sparkWorkerCommand({
                     sparkHome: SPARK.home, host: alias, webUiPort: SPARK.workerUiPort, cores: args.workerCores,
                     memoryMb: args.workerMemoryMb, workDir: SPARK.workerScratchDir, masterUrl: this.internalMasterUrl,
-                }),
+                })),
             }, { parent: this, dependsOn: [this.master, ...after], ...CONTAINER_OPTIONS });
         });
 
@@ -103,13 +109,14 @@ export class SparkCluster extends pulumi.ComponentResource {
         this.uiUrl = this.gate.gate(uiUrl);
         this.masterUrl = this.gate.gate(hostUrl(p, "spark", this.master, SPARK.rpcPort));
         this.jarsPackages = sparkJarsPackages();
+        this.kafkaPackage = SPARK_KAFKA_PACKAGE;
         if (sharedDir) {
             this.sharedDir = this.gate.gate(sharedDir.create.apply(() => args.sharedDir!));
             this.driverHost = this.gate.gate(SPARK.dockerHostAlias);
         }
         this.registerOutputs({
             masterUrl: this.masterUrl, uiUrl: this.uiUrl, internalMasterUrl: this.internalMasterUrl,
-            sharedDir: this.sharedDir, driverHost: this.driverHost, jarsPackages: this.jarsPackages,
+            sharedDir: this.sharedDir, driverHost: this.driverHost, jarsPackages: this.jarsPackages, kafkaPackage: this.kafkaPackage,
         });
     }
 

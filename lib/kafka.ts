@@ -11,9 +11,13 @@ export const KAFKA = {
     nodeId: 1,
     /** KRaft cluster id: a base64url UUID; one per data volume, and each stack has its own volume. */
     clusterId: "_yeT07isrkhCHFnmz0TXcw",
-    listeners: { internal: "INTERNAL", host: "HOST", controller: "CONTROLLER" },
-    /** Ports inside the container: containers dial `kafka:9092`; 29092 is published to the host. */
-    ports: { internal: 9092, host: 29092, controller: 9093 },
+    listeners: { internal: "INTERNAL", host: "HOST", shared: "SHARED", controller: "CONTROLLER" },
+    /**
+     * Ports inside the container: containers dial `kafka:9092`; 29092 is published to the host's bind
+     * address; 29094 on the stack network's gateway (host drivers), where a driver on the host and the
+     * executors in the Spark containers both reach it.
+     */
+    ports: { internal: 9092, host: 29092, shared: 29094, controller: 9093 },
     /** The image declares this path a volume and owns it to its user (appuser). */
     dataDir: "/var/lib/kafka/data",
     /** The image's own start script: KAFKA_* variables into server.properties, storage format (CLUSTER_ID), broker. */
@@ -33,25 +37,32 @@ export interface KafkaListenerLayout {
     internalAdvertised: string;
     /** `host:port` host clients dial; undefined when known only after start (ephemeral stacks). */
     hostAdvertised?: string;
+    /**
+     * The SHARED listener (host drivers): its port in the container and its advertised `gateway:port`,
+     * dialed alike by a driver on the Docker host and by executors in the stack's containers.
+     */
+    shared?: { port: number; advertised: string };
     logDir: string;
 }
 
 /** advertised.listeners: the address each listener hands back to the clients that came in on it. */
-export function advertisedListeners(internalAdvertised: string, hostAdvertised: string): string {
+export function advertisedListeners(internalAdvertised: string, hostAdvertised: string, sharedAdvertised?: string): string {
     const l = KAFKA.listeners;
-    return `${l.internal}://${internalAdvertised},${l.host}://${hostAdvertised}`;
+    const shared = sharedAdvertised === undefined ? "" : `,${l.shared}://${sharedAdvertised}`;
+    return `${l.internal}://${internalAdvertised},${l.host}://${hostAdvertised}${shared}`;
 }
 
 /** The broker's server.properties, as a map; the container gets them as KAFKA_* variables (kafkaEnv). */
 export function kafkaServerProperties(o: KafkaListenerLayout): Record<string, string> {
     const l = KAFKA.listeners;
+    const shared = o.shared === undefined ? "" : `,${l.shared}://${o.bindHost}:${o.shared.port}`;
     const props: Record<string, string> = {
         "node.id": String(KAFKA.nodeId),
         "process.roles": "broker,controller",
         "controller.quorum.voters": `${KAFKA.nodeId}@127.0.0.1:${o.controllerPort}`,
         "controller.listener.names": l.controller,
-        "listeners": `${l.internal}://${o.bindHost}:${o.internalPort},${l.host}://${o.bindHost}:${o.hostPort},${l.controller}://127.0.0.1:${o.controllerPort}`,
-        "listener.security.protocol.map": `${l.internal}:PLAINTEXT,${l.host}:PLAINTEXT,${l.controller}:PLAINTEXT`,
+        "listeners": `${l.internal}://${o.bindHost}:${o.internalPort},${l.host}://${o.bindHost}:${o.hostPort}${shared},${l.controller}://127.0.0.1:${o.controllerPort}`,
+        "listener.security.protocol.map": `${l.internal}:PLAINTEXT,${l.host}:PLAINTEXT,${o.shared === undefined ? "" : `${l.shared}:PLAINTEXT,`}${l.controller}:PLAINTEXT`,
         "inter.broker.listener.name": l.internal,
         "log.dirs": o.logDir,
         // One node: every internal topic with one replica, or it is never created.
@@ -68,7 +79,7 @@ export function kafkaServerProperties(o: KafkaListenerLayout): Record<string, st
         // Tests start consumers one by one; no 3 s wait for more group members.
         "group.initial.rebalance.delay.ms": "0",
     };
-    if (o.hostAdvertised !== undefined) props["advertised.listeners"] = advertisedListeners(o.internalAdvertised, o.hostAdvertised);
+    if (o.hostAdvertised !== undefined) props["advertised.listeners"] = advertisedListeners(o.internalAdvertised, o.hostAdvertised, o.shared?.advertised);
     return props;
 }
 
@@ -100,8 +111,15 @@ export function kafkaEnv(props: Record<string, string>, memoryMb: number): strin
  * advertised address (the Docker-assigned port exists only once the container does), then runs the
  * image's start script with advertised.listeners complete. `file`/`run` are parameters for the tests.
  */
-export function awaitHostListenerCommand(internalAdvertised: string, file: string = KAFKA.advertisedHostFile, run: string = KAFKA.runScript): string[] {
-    const listeners = advertisedListeners(internalAdvertised, `$(cat ${file})`);
+export function awaitHostListenerCommand(
+    internalAdvertised: string,
+    o: { sharedAdvertised?: string; file?: string; run?: string } = {},
+): string[] {
+    const { file = KAFKA.advertisedHostFile, run = KAFKA.runScript } = o;
+    if (o.sharedAdvertised !== undefined && !/^[A-Za-z0-9.:\[\]-]+$/.test(o.sharedAdvertised)) {
+        throw new Error(`shared listener address ${JSON.stringify(o.sharedAdvertised)}: expected host:port`);
+    }
+    const listeners = advertisedListeners(internalAdvertised, `$(cat ${file})`, o.sharedAdvertised);
     return ["bash", "-c",
         `echo "waiting for ${file} (the host listener's address)"; ` +
         `while [ ! -s ${file} ]; do sleep 0.1; done; ` +

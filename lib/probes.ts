@@ -12,7 +12,7 @@ export type ProbeRequest =
     | { service: "alertmanager"; url: string; routeReceiver: string }
     | { service: "mysql"; host: string; port: number; flavor: MysqlFlavor; cdcUser: string }
     | { service: "prometheus"; url: string; alertmanagerTarget: string }
-    | { service: "kafka"; bootstrap: string; topic: string }
+    | { service: "kafka"; bootstrap: string; topic: string; /** The SHARED listener (host drivers), checked to advertise itself. */ sharedBootstrap?: string }
     | { service: "connect"; url: string; connectorClasses: string[] }
     | { service: "connector"; url: string; name: string; config: Record<string, string> }
     | { service: "postgres"; host: string; port: number; database: string; cdcUser: string; publication: string };
@@ -73,6 +73,7 @@ export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] 
             break;
         case "kafka":
             args.push("--bootstrap", request.bootstrap, "--topic", request.topic);
+            if (request.sharedBootstrap !== undefined) args.push("--shared-bootstrap", request.sharedBootstrap);
             break;
         case "connect":
             args.push("--url", request.url, ...request.connectorClasses.flatMap((c) => ["--plugin", c]));
@@ -141,7 +142,7 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
                 url: { type: "string" }, workers: { type: "string" }, "route-receiver": { type: "string" },
                 host: { type: "string" }, port: { type: "string" }, flavor: { type: "string" }, "cdc-user": { type: "string" },
                 alertmanager: { type: "string" },
-                bootstrap: { type: "string" }, topic: { type: "string" },
+                bootstrap: { type: "string" }, topic: { type: "string" }, "shared-bootstrap": { type: "string" },
                 plugin: { type: "string", multiple: true }, name: { type: "string" }, config: { type: "string" },
                 database: { type: "string" }, publication: { type: "string" },
                 timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
@@ -180,7 +181,9 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
         case "kafka": {
             const bootstrap = requireText("bootstrap", v.bootstrap);
             if (!/^[^\s:,]+:\d{1,5}$/.test(bootstrap)) throw new ProbeUsageError(`--bootstrap ${JSON.stringify(bootstrap)}: expected one host:port`);
-            request = { service: "kafka", bootstrap, topic: requireText("topic", v.topic) };
+            const shared = v["shared-bootstrap"];
+            if (shared !== undefined && !/^[^\s:,]+:\d{1,5}$/.test(shared)) throw new ProbeUsageError(`--shared-bootstrap ${JSON.stringify(shared)}: expected one host:port`);
+            request = { service: "kafka", bootstrap, topic: requireText("topic", v.topic), ...(shared === undefined ? {} : { sharedBootstrap: shared }) };
             break;
         }
         case "connect":

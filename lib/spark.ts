@@ -26,7 +26,49 @@ export const SPARK = {
     /** The name containers reach the Docker host by (a driver on the host), mapped to Docker's `host-gateway`. */
     dockerHostAlias: "host.docker.internal",
     hostGateway: "host-gateway",
+    /** Our wrapper in front of every daemon command (see sparkUserScript), uploaded into each container. */
+    userScript: "/run/cdc/spark-user.sh",
 } as const;
+
+/**
+ * Spark's Kafka source for Structured Streaming, matching the cluster's Spark 3.5 (Scala 2.12): a driver adds
+ * it to spark.jars.packages. Maven Central has no spark-sql-kafka 3.5.8 (HTTP 404); 3.5.7 runs on 3.5.8.
+ */
+export const SPARK_KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.12:3.5.7";
+
+/**
+ * Runs a Spark daemon under a user name whatever uid the container runs as. The apache/spark image
+ * gives an unknown uid a passwd entry only in its Kubernetes modes; the standalone master and worker
+ * run as they are, and Hadoop's login then fails ("invalid null input: name"). Like the image's own
+ * Kubernetes modes, this adds the entry through nss_wrapper (the image ships libnss_wrapper), in files
+ * under /tmp, so /etc stays the image's; executors inherit the environment and so the name.
+ */
+export function sparkUserScript(): string {
+    return [
+        "#!/bin/sh",
+        "# cdc-test-infra: give the container's uid a user name when the image has none, then run the command.",
+        "set -eu",
+        "if ! id -un >/dev/null 2>&1; then",
+        "    wrapper=",
+        "    for candidate in /usr/lib/*/libnss_wrapper.so /usr/lib/libnss_wrapper.so /lib/*/libnss_wrapper.so; do",
+        "        if [ -s \"$candidate\" ]; then wrapper=$candidate; break; fi",
+        "    done",
+        "    if [ -z \"$wrapper\" ]; then",
+        "        echo \"spark-user: uid $(id -u) has no user name in this image and libnss_wrapper is not installed; set sparkUser to image, or use an image with libnss-wrapper (apache/spark has it)\" >&2",
+        "        exit 1",
+        "    fi",
+        "    nss=$(mktemp -d /tmp/cdc-nss.XXXXXX)",
+        "    cp /etc/passwd \"$nss/passwd\"",
+        "    cp /etc/group \"$nss/group\"",
+        "    echo \"spark-$(id -u):x:$(id -u):$(id -g):cdc-test-infra Spark user:${HOME:-/tmp}:/bin/false\" >> \"$nss/passwd\"",
+        "    id -gn >/dev/null 2>&1 || echo \"spark-$(id -g):x:$(id -g):\" >> \"$nss/group\"",
+        "    LD_PRELOAD=\"$wrapper${LD_PRELOAD:+ $LD_PRELOAD}\" NSS_WRAPPER_PASSWD=\"$nss/passwd\" NSS_WRAPPER_GROUP=\"$nss/group\"",
+        "    export LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP",
+        "fi",
+        "exec \"$@\"",
+        "",
+    ].join("\n");
+}
 
 /** The project's Spark configuration file, placed at <confDir>/spark-defaults.conf. */
 export const SPARK_DEFAULTS_FILE = configFile("spark", "spark-defaults.conf");
@@ -58,6 +100,11 @@ export interface MasterCommandOptions {
     host: string;
     port: number;
     webUiPort: number;
+}
+
+/** A daemon's command line behind the user wrapper (sparkUserScript), as the containers run it. */
+export function withSparkUser(argv: string[]): string[] {
+    return [SPARK.userScript, ...argv];
 }
 
 /** Runs the master in the foreground (the image has no CMD; sbin scripts would daemonize). */

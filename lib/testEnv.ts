@@ -40,6 +40,18 @@ export interface Endpoints {
     sparkDriverHost?: string;
     /** spark.jars.packages of the cluster (delta-spark), for a host driver to load the same. */
     sparkJarsPackages: string;
+    /** spark-sql-kafka matching the cluster's Spark: what a job streaming from the stack's Kafka adds. */
+    sparkKafkaPackage: string;
+    /**
+     * Host drivers only: addresses on the stack network's gateway that a driver on the Docker host and
+     * the executors in the Spark containers both reach (the host ones are the host's loopback, the
+     * internal ones resolve only in containers).
+     */
+    kafkaSharedBootstrapServers?: string;
+    mysqlSharedHost?: string;
+    mysqlSharedPort?: number;
+    postgresSharedHost?: string;
+    postgresSharedPort?: number;
 }
 
 /** Endpoint name -> environment variable; every endpoint has one (checked by the compiler and a unit test). */

@@ -7,7 +7,7 @@ import { POLICIES } from "./policies";
 export const POLICY_PACK_NAME = "cdc-test-infra";
 
 new PolicyPack(POLICY_PACK_NAME, {
-    description: "Guardrails for cdc-test-infra stacks: loopback-only published ports, memory limits, pinned images, no secrets in plain container environment",
+    description: "Guardrails for cdc-test-infra stacks: ports published on loopback or the container's own bridge gateway only, memory limits, pinned images, no secrets in plain container environment",
     enforcementLevel: "mandatory",
     policies: [...POLICIES],
 });

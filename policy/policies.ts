@@ -1,16 +1,22 @@
-// The stack's guardrails, one ResourceValidationPolicy each (the pack is index.ts). They read the
-// resource inputs the engine sends, so they see exactly what Docker would be asked to create.
+// The stack's guardrails, one policy each (the pack is index.ts). The resource validations read the
+// resource inputs the engine sends, so they see exactly what Docker would be asked to create; the one
+// stack validation (published-ports-on-loopback) reads every resource's outputs, inputs included (the
+// engine copies inputs to outputs during preview), because it needs the daemon-chosen network gateways.
 // From @pulumi/policy/policy, not the package index: 1.21.0's index.d.ts re-exports names its proxy.d.ts
 // does not declare, which fails a type check that includes library files.
-import type { ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy/policy";
-import type { ContainerArgs, RemoteImageArgs } from "@pulumi/docker";
+import type {
+    ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy,
+} from "@pulumi/policy/policy";
+import type { ContainerArgs, NetworkArgs, RemoteImageArgs } from "@pulumi/docker";
 import type { Unwrap } from "@pulumi/pulumi";
 
 export const CONTAINER = "docker:index/container:Container";
 export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+export const NETWORK = "docker:index/network:Network";
 
 type ContainerProps = Unwrap<ContainerArgs>;
 type RemoteImageProps = Unwrap<RemoteImageArgs>;
+type NetworkProps = Unwrap<NetworkArgs>;
 
 /** Runs `check` on resources of `type` only; every other resource passes. */
 function forType<P>(type: string, check: (props: P, args: ResourceValidationArgs, report: ReportViolation) => void): ResourceValidation {
@@ -20,35 +26,181 @@ function forType<P>(type: string, check: (props: P, args: ResourceValidationArgs
 }
 
 export const LOOPBACK_ADDRESSES: readonly string[] = ["127.0.0.1", "::1"];
+/** Addresses that publish on every interface of the host: never a bridge gateway, whatever the stack's networks. */
+const EVERY_INTERFACE: readonly string[] = ["0.0.0.0", "::"];
 
 export interface PublishedPortsConfig {
     /** Host addresses allowed besides loopback, e.g. the private address of a shared Docker host. */
     allowedBindAddresses?: string[];
 }
 
-export const publishedPortsOnLoopback: ResourceValidationPolicy = {
+// The SDK reads props through a proxy that throws UnknownValueError on a value unknown during preview (an
+// output of a resource not created yet), and turns one escaping a policy into an advisory "can't run
+// policy during preview" note. proxy.d.ts of 1.21.0 declares none of its exports (they are @internal);
+// this is the class the SDK's own server catches.
+const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: abstract new (...args: never[]) => Error };
+
+/** A value the engine does not know yet, with the SDK's error naming where it is. */
+class Unknown {
+    constructor(readonly error: Error) {}
+}
+
+/** `get()`, or Unknown if it reads a value unknown during preview. Any other error propagates. */
+function read<T>(get: () => T): T | Unknown {
+    try {
+        return get();
+    } catch (e) {
+        if (e instanceof UnknownValueError) return new Unknown(e);
+        throw e;
+    }
+}
+
+/** The elements of a (proxied) list, each of them or the whole list possibly Unknown. */
+function items<T>(get: () => readonly T[] | null | undefined): (T | Unknown)[] | Unknown {
+    const list = read(() => get() ?? []);
+    if (list instanceof Unknown) return list;
+    return Array.from({ length: list.length }, (_, i) => read(() => list[i]!));
+}
+
+/** A stack network as a container's ports are judged against it. */
+interface BridgeFacts {
+    /** The known name and id: a container's networksAdvanced[].name or networkMode names a network by either. */
+    refs: string[];
+    /** Set when the name or id is unknown: the network may be one a container names. */
+    refsUnknown?: Unknown;
+    /** Its IPAM configs' gateways: on a bridge network, the Docker host's own address on it. */
+    gateways: string[] | Unknown;
+    /** Only a bridge network's gateway is the host's (a macvlan or ipvlan gateway is a router on the LAN). */
+    isBridge: boolean | Unknown;
+}
+
+function bridgeFacts(n: NetworkProps & { id?: string }): BridgeFacts {
+    const refs: string[] = [];
+    let refsUnknown: Unknown | undefined;
+    for (const ref of [read(() => n.name), read(() => n.id)]) {
+        if (ref instanceof Unknown) refsUnknown ??= ref;
+        else if (typeof ref === "string" && ref !== "") refs.push(ref);
+    }
+    const configs = items(() => n.ipamConfigs);
+    let gateways: string[] | Unknown = [];
+    if (configs instanceof Unknown) {
+        gateways = configs;
+    } else {
+        for (const config of configs) {
+            const gateway = config instanceof Unknown ? config : read(() => config.gateway);
+            if (gateway instanceof Unknown) {
+                gateways = gateway;
+                break;
+            }
+            if (gateway) gateways.push(gateway);
+        }
+    }
+    const driver = read(() => n.driver);
+    // Docker's default driver is bridge.
+    const isBridge = driver instanceof Unknown ? driver : driver === undefined || driver === null || driver === "" || driver === "bridge";
+    return { refs, refsUnknown, gateways, isBridge };
+}
+
+/** What a container names its networks by: networksAdvanced[].name, and networkMode (a network's name, or bridge, host, ...). */
+function attachments(c: ContainerProps): (string | Unknown)[] | Unknown {
+    const advanced = items(() => c.networksAdvanced);
+    if (advanced instanceof Unknown) return advanced;
+    const refs = advanced.map((a) => (a instanceof Unknown ? a : read(() => a.name)));
+    const mode = read(() => c.networkMode);
+    if (mode instanceof Unknown || mode) refs.push(mode);
+    return refs;
+}
+
+/**
+ * Whether `ip` is the gateway of a bridge network the container is attached to: true, false, or
+ * Unknown when a value it depends on is not known yet (preview) and no known one settles it.
+ */
+function isOwnBridgeGateway(ip: string, container: (string | Unknown)[] | Unknown, networks: BridgeFacts[]): boolean | Unknown {
+    if (container instanceof Unknown) return container;
+    let unknown: Unknown | undefined;
+    for (const ref of container) {
+        if (ref instanceof Unknown) {
+            unknown ??= ref;
+            continue;
+        }
+        for (const n of networks) {
+            if (!n.refs.includes(ref)) {
+                // An unnamed network may be this one.
+                if (n.refsUnknown) unknown ??= n.refsUnknown;
+                continue;
+            }
+            if (n.gateways instanceof Unknown) {
+                unknown ??= n.gateways;
+            } else if (n.gateways.includes(ip)) {
+                if (n.isBridge === true) return true;
+                if (n.isBridge instanceof Unknown) unknown ??= n.isBridge;
+            }
+        }
+    }
+    return unknown ?? false;
+}
+
+export const publishedPortsOnLoopback: StackValidationPolicy = {
     name: "published-ports-on-loopback",
-    description: "Docker containers publish ports on 127.0.0.1 or ::1 only, unless the address is in allowedBindAddresses.",
+    description: "Docker containers publish ports only on 127.0.0.1 or ::1, on the gateway of a Docker bridge network the same container " +
+        "is attached to (the host's own address on that bridge: reachable from the host and that network's containers, not " +
+        "beyond the host), or on an address in allowedBindAddresses.",
     configSchema: {
         properties: {
             allowedBindAddresses: {
                 type: "array",
                 items: { type: "string" },
                 default: [],
-                description: "Host addresses a container may publish ports on besides 127.0.0.1 and ::1",
+                description: "Host addresses a container may publish ports on besides 127.0.0.1, ::1 and the gateways of its own bridge networks",
             },
         },
     },
-    validateResource: forType<ContainerProps>(CONTAINER, (c, args, report) => {
+    // A stack validation, because a container's inputs name its networks but not their gateways: the
+    // daemon picks those, and only the Network resources' outputs (ipamConfigs) carry them.
+    validateStack: (args, report) => {
         const allowed = new Set([...LOOPBACK_ADDRESSES, ...(args.getConfig<PublishedPortsConfig>().allowedBindAddresses ?? [])]);
-        for (const port of c.ports ?? []) {
-            // Docker publishes on every interface when no address is given.
-            const ip = port.ip || "0.0.0.0";
-            if (allowed.has(ip)) continue;
-            report(`container port ${port.internal} is published on ${ip}${port.ip ? "" : " (no ip given: every interface)"}; ` +
-                `publish on 127.0.0.1 or ::1, or add ${ip} to allowedBindAddresses`);
+        const networks = args.resources.filter((r) => r.type === NETWORK).map((r) => bridgeFacts(r.props as NetworkProps));
+        // The first value unknown during preview that left a port undecided.
+        let undecided: Unknown | undefined;
+        for (const r of args.resources) {
+            if (r.type !== CONTAINER) continue;
+            const c = r.props as ContainerProps;
+            const ports = items(() => c.ports);
+            if (ports instanceof Unknown) {
+                undecided ??= ports;
+                continue;
+            }
+            const networksOfContainer = attachments(c);
+            for (const port of ports) {
+                if (port instanceof Unknown) {
+                    undecided ??= port;
+                    continue;
+                }
+                const given = read(() => port.ip);
+                if (given instanceof Unknown) {
+                    undecided ??= given;
+                    continue;
+                }
+                // Docker publishes on every interface when no address is given.
+                const ip = given || "0.0.0.0";
+                if (allowed.has(ip)) continue;
+                if (!EVERY_INTERFACE.includes(ip)) {
+                    const ownGateway = isOwnBridgeGateway(ip, networksOfContainer, networks);
+                    if (ownGateway === true) continue;
+                    if (ownGateway instanceof Unknown) {
+                        undecided ??= ownGateway;
+                        continue;
+                    }
+                }
+                const internal = read(() => port.internal);
+                report(`container port ${internal instanceof Unknown ? "(unknown)" : internal} is published on ${ip}` +
+                    `${given ? "" : " (no ip given: every interface)"}; publish on 127.0.0.1 or ::1 (or the gateway of a Docker bridge ` +
+                    `network the container is attached to), or add ${ip} to allowedBindAddresses`, r.urn);
+            }
         }
-    }),
+        // Every port that could be judged was. One that could not (preview) is the SDK's advisory note, not a violation.
+        if (undecided) throw undecided.error;
+    },
 };
 
 export const containerMemoryLimit: ResourceValidationPolicy = {
@@ -102,4 +254,4 @@ export const noSecretsInPlainEnv: ResourceValidationPolicy = {
     }),
 };
 
-export const POLICIES: readonly ResourceValidationPolicy[] = [publishedPortsOnLoopback, containerMemoryLimit, pinnedImages, noSecretsInPlainEnv];
+export const POLICIES: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [publishedPortsOnLoopback, containerMemoryLimit, pinnedImages, noSecretsInPlainEnv];

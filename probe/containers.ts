@@ -10,11 +10,15 @@ export interface ContainerState {
     restarting: boolean;
     exitCode: number;
     restartCount: number;
+    /** When the current (or last) run started, and when the last run that ended did (RFC3339Nano, the daemon's clock; "0001-01-01T00:00:00Z" for never). */
+    startedAt?: string;
+    finishedAt?: string;
 }
 
 /** `docker inspect` output format: one JSON object per container. */
 const INSPECT_FORMAT = '{"name":{{json .Name}},"status":{{json .State.Status}},"restarting":{{json .State.Restarting}},' +
-    '"exitCode":{{json .State.ExitCode}},"restartCount":{{json .RestartCount}}}';
+    '"exitCode":{{json .State.ExitCode}},"restartCount":{{json .RestartCount}},' +
+    '"startedAt":{{json .State.StartedAt}},"finishedAt":{{json .State.FinishedAt}}}';
 
 export type DockerRunner = (args: string[]) => Promise<string>;
 

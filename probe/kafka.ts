@@ -65,11 +65,30 @@ async function readBack(consumer: Consumer, topic: string, value: string): Promi
     });
 }
 
-export function kafkaCheck(bootstrap: string, topic: string): ReadinessCheck {
+/** Metadata through one more listener: the broker must hand back exactly the address dialed there too. */
+async function advertisedVia(bootstrap: string, timeoutMs: number): Promise<Observation> {
+    const admin = new Kafka({
+        clientId: "cdc-infra-probe", brokers: [bootstrap], logLevel: logLevel.NOTHING,
+        connectionTimeout: Math.min(timeoutMs, 3_000), requestTimeout: timeoutMs, retry: { retries: 0 },
+    }).admin();
+    try {
+        await withDeadline("shared listener metadata", timeoutMs, admin.connect());
+        return evaluateAdvertised(bootstrap, (await withDeadline("shared listener metadata", timeoutMs, admin.describeCluster())).brokers);
+    } finally {
+        await withDeadline("disconnect", 2_000, admin.disconnect()).catch(() => undefined);
+    }
+}
+
+/**
+ * The broker through its host listener (metadata, then a topic written and read back) and, with host
+ * drivers, metadata through the SHARED listener on the network's gateway, which must advertise itself.
+ */
+export function kafkaCheck(bootstrap: string, topic: string, sharedBootstrap?: string): ReadinessCheck {
+    const shared = sharedBootstrap === undefined ? "" : `, and the shared listener at ${sharedBootstrap} advertising itself`;
     return {
         service: "kafka",
         endpoint: bootstrap,
-        expected: `metadata from the broker advertising ${bootstrap}, and topic ${topic} created, written and read back`,
+        expected: `metadata from the broker advertising ${bootstrap}, and topic ${topic} created, written and read back${shared}`,
         async attempt(timeoutMs) {
             const kafka = new Kafka({
                 clientId: "cdc-infra-probe", brokers: [bootstrap], logLevel: logLevel.NOTHING,
@@ -98,9 +117,12 @@ export function kafkaCheck(bootstrap: string, topic: string): ReadinessCheck {
                 const [written] = await step("produce", producer.send({ topic, acks: -1, messages: [{ value }] }));
                 await step("consume", consumer.connect());
                 const read = await step("consume", readBack(consumer, topic, value));
+                const viaShared = sharedBootstrap === undefined ? undefined : await advertisedVia(sharedBootstrap, timeoutMs);
+                if (viaShared && !viaShared.ready) return viaShared;
                 return {
                     ready: true,
-                    observed: `${advertised.observed}; topic ${topic} ${created ? "created" : "exists"}, wrote offset ${written.partition}/${written.baseOffset} and read it back (${read})`,
+                    observed: `${advertised.observed}; topic ${topic} ${created ? "created" : "exists"}, wrote offset ${written.partition}/${written.baseOffset} and read it back (${read})` +
+                        (viaShared ? `; shared listener ${viaShared.observed}` : ""),
                 };
             } catch (err) {
                 return kafkaErrorObservation(err);

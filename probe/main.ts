@@ -1,9 +1,8 @@
 // Readiness probe run by the stack's gates (entry point: cli.ts).
 // Progress goes to stderr, the verdict to stdout; exit 0 when ready, 1 when not, 2 on bad usage.
-import { execFile } from "child_process";
-import { promisify } from "util";
 import { CONNECTOR_REDACT_ENV, parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, PROBE_SERVICES, type ProbeRequest } from "../lib/probes";
-import { crashWatch, dockerCli } from "./containers";
+import { crashWatch, dockerCli, type DockerRunner } from "./containers";
+import { containerLogReport, dockerLogReader, type LogReader } from "./logs";
 import { NotReadyError, waitUntilReady, type ReadinessCheck } from "./poll";
 
 // Each service's client is loaded only when probed: a gate's probe is a fresh process, and
@@ -34,7 +33,7 @@ function clientCheckFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readines
         case "prometheus":
             return (require("./prometheus") as typeof import("./prometheus")).prometheusCheck(request.url, request.alertmanagerTarget);
         case "kafka":
-            return (require("./kafka") as typeof import("./kafka")).kafkaCheck(request.bootstrap, request.topic);
+            return (require("./kafka") as typeof import("./kafka")).kafkaCheck(request.bootstrap, request.topic, request.sharedBootstrap);
         case "mysql": {
             const missing = [PROBE_SECRET_ENV.mysqlRootPassword, PROBE_SECRET_ENV.mysqlCdcPassword].filter((name) => !env[name]);
             if (missing.length > 0) throw new ProbeUsageError(`environment ${missing.join(", ")} not set: the mysql probe reads passwords from the environment`);
@@ -56,20 +55,16 @@ function clientCheckFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readines
     }
 }
 
-/** The last log lines of each container, where a docker CLI is on the PATH; otherwise says why not. */
-export async function containerLogTails(containers: string[], env: NodeJS.ProcessEnv, lines = 20): Promise<string> {
+/**
+ * The last log lines of each container, where a docker CLI is on the PATH (otherwise says why not):
+ * after a crash, those of the run that crashed, labelled with its exit code (see logs.ts).
+ */
+export async function containerLogTails(containers: string[], env: NodeJS.ProcessEnv, lines = 20,
+    docker: { cli?: DockerRunner; logs?: LogReader } = {}): Promise<string> {
+    const cli = docker.cli ?? dockerCli(env);
+    const logs = docker.logs ?? dockerLogReader(env);
     const parts: string[] = [];
-    for (const name of containers) {
-        try {
-            const { stdout, stderr } = await promisify(execFile)("docker", ["logs", "--tail", String(lines), name], { timeout: 10_000, env });
-            parts.push(`--- last ${lines} log lines of container ${name} ---\n${(stdout + stderr).trimEnd() || "(empty)"}`);
-        } catch (err) {
-            const e = err as { code?: unknown; stderr?: string };
-            parts.push(e.code === "ENOENT"
-                ? `--- container ${name}: no docker CLI on the PATH, logs not shown ---`
-                : `--- container ${name}: docker logs failed: ${(e.stderr ?? String(err)).trim()} ---`);
-        }
-    }
+    for (const name of containers) parts.push(await containerLogReport(name, cli, logs, lines));
     return parts.join("\n");
 }
 

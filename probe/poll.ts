@@ -1,5 +1,5 @@
-// The polling loop every readiness probe shares: a progress line when what is observed changes
-// (plus a heartbeat while it does not), and on timeout an error that says what was expected and
+// The polling loop every readiness probe shares: a progress line when something new is observed
+// (plus a heartbeat while nothing is), and on timeout an error that says what was expected and
 // what was last seen.
 
 export interface Observation {
@@ -68,6 +68,32 @@ export function describeError(err: unknown): string {
     return String(err);
 }
 
+// A socket that fails to connect, is reset, closed, hangs up or times out: the service is not
+// answering yet, whichever way the failure shows (a starting server alternates between them).
+const CONNECTION_FAILURE = new RegExp([
+    "\\b(?:ECONNREFUSED|ECONNRESET|ECONNABORTED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|PROTOCOL_CONNECTION_LOST|UND_ERR_SOCKET)\\b",
+    "socket hang up", "other side closed", "socket closed", "fetch failed",
+    "\\bclosed connection\\b", "\\bconnection (?:error|timeout|terminated|lost|closed|reset|refused)\\b",
+    "\\bKafkaJS(?:Connection|ConnectionClosed|RequestTimeout)Error\\b",
+    "\\btimeout expired\\b", "\\btimeout of \\d+ ?ms exceeded\\b", "\\bno answer within\\b", "\\btimed out\\b", "aborted due to timeout",
+].join("|"), "i");
+
+/** What {@link progressKey} puts in place of a connection-level failure. */
+export const NOT_ANSWERING = "not answering yet (connection refused, reset, closed or timed out)";
+
+/**
+ * What an observation says about the service, for deciding whether to print it: the observation
+ * itself, except that a connection-level failure ("read ECONNRESET", "socket hang up", "Closed
+ * connection", "connect ECONNREFUSED …", a connect timeout …) is one observation, NOT_ANSWERING,
+ * however the socket failed. What precedes the failure (the step, e.g. "root login: ") is kept:
+ * a failure at a later step is news.
+ */
+export function progressKey(observed: string): string {
+    const parts = observed.split(": ");
+    const at = parts.findIndex((part) => CONNECTION_FAILURE.test(part));
+    return at < 0 ? observed : [...parts.slice(0, at), NOT_ANSWERING].join(": ");
+}
+
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function waitUntilReady(check: ReadinessCheck, o: PollOptions): Promise<ReadyResult> {
@@ -75,7 +101,10 @@ export async function waitUntilReady(check: ReadinessCheck, o: PollOptions): Pro
     const sleep = o.sleep ?? realSleep;
     const started = now();
     let attempts = 0;
-    let lastLogged: { observed: string; atMs: number } | undefined;
+    // What has been seen (progressKey): only something new is printed at once; a return to an
+    // earlier observation, or the same one, shows in the heartbeat, at most one line per HEARTBEAT_MS.
+    const seen = new Set<string>();
+    let lastLineAtMs = -Infinity;
     for (;;) {
         attempts += 1;
         const remaining = o.timeoutMs - (now() - started);
@@ -95,12 +124,14 @@ export async function waitUntilReady(check: ReadinessCheck, o: PollOptions): Pro
             o.log(`[${check.service}] ready after ${attempts} attempt${attempts === 1 ? "" : "s"} (${at}): ${obs.observed}`);
             return { attempts, elapsedMs, observed: obs.observed };
         }
-        if (lastLogged?.observed !== obs.observed) {
+        const key = progressKey(obs.observed);
+        if (!seen.has(key)) {
+            seen.add(key);
             o.log(`[${check.service}] attempt ${attempts} (${at}): ${obs.observed}; waiting for ${check.expected}`);
-            lastLogged = { observed: obs.observed, atMs: elapsedMs };
-        } else if (elapsedMs - lastLogged.atMs >= HEARTBEAT_MS) {
+            lastLineAtMs = elapsedMs;
+        } else if (elapsedMs - lastLineAtMs >= HEARTBEAT_MS) {
             o.log(`[${check.service}] still waiting after ${attempts} attempts (${at}): ${obs.observed}`);
-            lastLogged.atMs = elapsedMs;
+            lastLineAtMs = elapsedMs;
         }
         if (obs.fatal || elapsedMs + o.intervalMs > o.timeoutMs) {
             throw new NotReadyError(check.service, check.endpoint, check.expected, obs.observed, attempts, elapsedMs, !!obs.fatal);

@@ -5,6 +5,7 @@
 #   - the pipeline's Python clients (pyspark, delta-spark, mysql-connector-python) in .venv
 #   - Kafka, Kafka Connect and the Debezium connector plugins from Maven Central (.tools/jars)
 #   - the project's npm packages (npm ci)
+#   - Docker and debootstrap, and (when a Docker daemon answers) the container tests' local images
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,11 @@ APT_PACKAGES=(prometheus-alertmanager mariadb-server mariadb-client prometheus s
 # PostgreSQL (15 on Debian 12) for tests/integration/postgres.test.ts; it also creates the `postgres` OS
 # user the tests run the server as when they run as root (with setpriv, from util-linux).
 APT_PACKAGES+=(postgresql)
+# Docker (Debian's docker.io: dockerd 20.10 and the CLI) and debootstrap, for the container tests and
+# their local images (scripts/images/build.sh makes them from the Debian mirror: no image registry).
+# A machine that already has a Docker engine (docker-ce from Docker's repository) keeps it: docker.io
+# would conflict with it, so it counts as present when dockerd is there.
+APT_PACKAGES+=(docker.io debootstrap)
 
 if [ ! -x .tools/bin/node ] || [ "$(.tools/bin/node --version)" != "v${NODE_PACKAGE##*@}" ]; then
     echo "bootstrap: installing $NODE_PACKAGE into .tools"
@@ -24,6 +30,7 @@ export PATH="$PWD/.tools/bin:$PATH"
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
+    [ "$pkg" != docker.io ] || ! command -v dockerd >/dev/null || continue
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -47,4 +54,15 @@ fi
 bash scripts/fetch-jars.sh
 
 npm ci --no-audit --no-fund
+
+# The container tests' images (cdc-test/base, cdc-test/spark; needs the .venv's pyspark). Built here when a
+# Docker daemon answers, so a developer's setup has them; when none does, skipped, not failed: bootstrap
+# must work on a machine without a running daemon (CI starts with none: .ci/run starts dockerd after this
+# script, then runs build.sh itself). build.sh is quick when the images are up to date.
+if docker info >/dev/null 2>&1; then
+    bash scripts/images/build.sh
+else
+    echo "bootstrap: no Docker daemon answers 'docker info': container images not built." \
+        "Start one (bash scripts/images/start-dockerd.sh), then: bash scripts/images/build.sh"
+fi
 echo "bootstrap: done. Run the tests with: PATH=\"\$PWD/.tools/bin:\$PATH\" npm test"

@@ -4,6 +4,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 from cdc_test_infra.env import CdcEnv
 
 #: The connection of the first test, checked closed by the next one.
@@ -29,5 +31,7 @@ def test_connects_as_the_cdc_user_to_the_test_database(mysql_connection: Any, cd
 
 
 def test_the_previous_connection_was_closed() -> None:
+    if not connections:
+        pytest.skip("the previous test did not get a connection (skipped without a stack)")
     assert len(connections) == 1
     assert not connections[0].is_connected()

@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 from pyspark.sql import SparkSession
 
 from cdc_test_infra.env import CdcEnv
@@ -77,5 +78,7 @@ def test_delta_write_merge_and_read_at_the_table_path(spark_session: SparkSessio
 
 
 def test_the_table_path_of_the_previous_test_was_removed_with_everything_in_it() -> None:
+    if not handed_out:
+        pytest.skip("the previous test got no table path (skipped without a stack)")
     assert len(handed_out) == 1
     assert not os.path.exists(handed_out[0])

@@ -4,12 +4,15 @@ from __future__ import annotations
 import pytest
 
 from cdc_test_infra.env import ENV_FILE_VARIABLE, ENV_KEYS
-from cdc_test_infra.plugin import REQUIRE_VARIABLE
+from cdc_test_infra.stack import REQUIRE_VARIABLE
 
 USES_EVERY_FIXTURE = """
 import pytest
 
-@pytest.mark.parametrize("name", ["spark_session", "delta_table_path", "alertmanager_client", "mysql_connection", "postgres_connection"])
+@pytest.mark.parametrize("name", [
+    "spark_session", "spark_session_conf", "delta_table_path", "alertmanager_client", "mysql_connection", "postgres_connection",
+    "spark_kafka_options", "mysql_jdbc_options", "postgres_jdbc_options",
+])
 def test_fixture(request, name):
     request.getfixturevalue(name)
 """
@@ -17,11 +20,17 @@ def test_fixture(request, name):
 # What each fixture needs first, as its skip reason names it.
 FIRST_MISSING = {
     "spark_session": ENV_KEYS["sparkMasterUrl"],
+    "spark_session_conf": ENV_KEYS["sparkMasterUrl"],
     "delta_table_path": ENV_KEYS["sparkSharedDir"],
     "alertmanager_client": ENV_KEYS["alertmanagerUrl"],
     "mysql_connection": ENV_KEYS["mysqlHost"],
     "postgres_connection": ENV_KEYS["postgresHost"],
+    # The shared addresses come first, with the reason they can be missing.
+    "spark_kafka_options": ENV_KEYS["kafkaSharedBootstrapServers"],
+    "mysql_jdbc_options": ENV_KEYS["mysqlSharedHost"],
+    "postgres_jdbc_options": ENV_KEYS["postgresSharedHost"],
 }
+SHARED = ("spark_kafka_options", "mysql_jdbc_options", "postgres_jdbc_options")
 
 
 @pytest.fixture
@@ -39,6 +48,8 @@ def test_missing_variables_skip_each_fixture_naming_them(pytester: pytest.Pytest
     result.assert_outcomes(skipped=len(FIRST_MISSING))
     for variable in FIRST_MISSING.values():
         result.stdout.fnmatch_lines([f"SKIPPED*{variable}*not set in the environment*"])
+    for name in SHARED:
+        result.stdout.fnmatch_lines([f"SKIPPED*{FIRST_MISSING[name]}*not set in the environment*only when host drivers are on*"])
 
 
 @pytest.mark.usefixtures("no_stack")

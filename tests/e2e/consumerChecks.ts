@@ -103,3 +103,13 @@ export async function checkKafka(bootstrap: string, tag: string): Promise<void> 
         await producer.disconnect();
     }
 }
+
+/**
+ * The line of `kafka-broker-api-versions --bootstrap-server …` for broker `id` at `address`: the
+ * broker (Kafka's Node) then ` -> (` and its API versions. Kafka 3.x prints the node as
+ * `kafka:9092 (id: 1 rack: null)`; 4.1 adds fields: `kafka:9092 (id: 1 rack: null isFenced: false)`.
+ */
+export function brokerApiVersionsLine(address: string, id: number): RegExp {
+    const literal = address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`^${literal} \\(id: ${id} rack: null(?: [^()\\n]*)?\\) -> \\(`, "m");
+}

@@ -14,7 +14,8 @@ import { startMariadb, type MariadbServer as Mariadb } from "./support/mariadb";
 import { kafkaMissing, startKafkaBroker, type KafkaBroker } from "./support/kafka";
 import { freePort, LOOPBACK, startProcess, stopAll, tempDir } from "./support/processes";
 import { runPytest } from "./support/pytest";
-import { GOLDEN_JOB, SPARK_KAFKA_PACKAGE, startSparkCluster } from "./support/sparkCluster";
+import { GOLDEN_JOB, startSparkCluster } from "./support/sparkCluster";
+import { SPARK_KAFKA_PACKAGE } from "../../lib/spark";
 import { runProbe, type ProbeRun } from "./support/servers";
 import { describeIfAvailable, pysparkHome, venvPython } from "./support/tools";
 

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { logicalDecodingFlags, POSTGRES } from "../../lib/postgres";
-import { SPARK, sparkJarsPackages } from "../../lib/spark";
+import { SPARK, SPARK_KAFKA_PACKAGE, sparkJarsPackages } from "../../lib/spark";
 import type { Endpoints } from "../../lib/testEnv";
 import { MARIADB_PROGRAMS, startMariadb } from "./support/mariadb";
 import { kafkaMissing, startKafkaBroker } from "./support/kafka";
@@ -76,7 +76,7 @@ describePlugin("the pytest plugin's own tests (and the e2e host-driver test) aga
             sparkMasterUrl: spark.masterUrl, sparkUiUrl: spark.uiUrl, alertmanagerUrl: alertmanager.url,
             mysqlFlavor: "mariadb", mysqlHost: mariadb.host, mysqlPort: mariadb.port, mysqlDatabase: cdc.database,
             mysqlCdcUser: cdc.user, mysqlCdcPassword: cdc.password,
-            sparkSharedDir: sharedDir, sparkDriverHost: SPARK.dockerHostAlias, sparkJarsPackages: sparkJarsPackages(),
+            sparkSharedDir: sharedDir, sparkDriverHost: SPARK.dockerHostAlias, sparkJarsPackages: sparkJarsPackages(), sparkKafkaPackage: SPARK_KAFKA_PACKAGE,
             postgresHost: LOOPBACK, postgresPort: postgres.port, postgresDatabase: pgAccount.database, postgresCdcUser: pgAccount.user,
             postgresCdcPassword: pgPasswords.cdc, postgresPublication: POSTGRES.publication,
             kafkaBootstrapServers: kafka.hostBootstrap,

@@ -201,7 +201,7 @@ describe("preflight", () => {
 const ENDPOINTS: Endpoints = {
     sparkMasterUrl: "spark://127.0.0.1:32801", sparkUiUrl: "http://127.0.0.1:32802", alertmanagerUrl: "http://127.0.0.1:32803",
     mysqlFlavor: "mariadb", mysqlHost: "127.0.0.1", mysqlPort: 32804, mysqlDatabase: "cdc_test", mysqlCdcUser: "cdc", mysqlCdcPassword: "pa$$ 'word",
-    sparkJarsPackages: "io.delta:delta-spark_2.12:3.3.3",
+    sparkJarsPackages: "io.delta:delta-spark_2.12:3.3.3", sparkKafkaPackage: "org.apache.spark:spark-sql-kafka-0-10_2.12:3.5.7",
 };
 const ROOT_PASSWORD = "r00t-Secret-xyz";
 /** What the Automation API hands back after `up`: secrets decrypted but flagged. */

@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { ALERTMANAGER } from "../../lib/alertmanager";
 import { PROMETHEUS_CONFIG_FILE, TEST_ALERT_NAMES, alertmanagerTargetsOf } from "../../lib/prometheus";
 import { binlogFlags, binlogStatusQuery, CDC_GRANTS, cdcInitSql } from "../../lib/mysql";
-import { sparkMasterCommand, sparkWorkerCommand } from "../../lib/spark";
+import { SPARK, SPARK_KAFKA_PACKAGE, sparkMasterCommand, sparkUserScript, sparkWorkerCommand, withSparkUser } from "../../lib/spark";
 import { TEST_ENV_KEYS, testEnvLines, type Endpoints } from "../../lib/testEnv";
 
 test("binlog flags: ROW, FULL, server id and retention for both flavors; GTIDs only for MySQL", () => {
@@ -46,6 +46,8 @@ test("test env lines source back into a POSIX shell unchanged", () => {
         connectUrl: "http://127.0.0.1:8083", cdcConnectorName: "cdc-mysql-source", cdcTopicPrefix: "cdc",
         postgresHost: "127.0.0.1", postgresPort: 5432, postgresDatabase: "cdc_test", postgresCdcUser: "cdc", postgresCdcPassword: "p'g $x", postgresPublication: "dbz_publication", postgresConnectorName: "cdc-postgres-source", postgresTopicPrefix: "cdc-postgres",
         sparkSharedDir: "/home/me/repo/.cdc-shared/dev", sparkDriverHost: "host.docker.internal", sparkJarsPackages: "io.delta:delta-spark_2.12:3.3.3",
+        sparkKafkaPackage: SPARK_KAFKA_PACKAGE, kafkaSharedBootstrapServers: "172.18.0.1:9092",
+        mysqlSharedHost: "172.18.0.1", mysqlSharedPort: 3306, postgresSharedHost: "172.18.0.1", postgresSharedPort: 5432,
     };
     const script = `set -a\n${testEnvLines(endpoints)}set +a\n` + Object.values(TEST_ENV_KEYS).map((k) => `printf '%s\\n' "$${k}"`).join("\n");
     const printed = execFileSync("sh", ["-c", script], { encoding: "utf8", env: {} }).split("\n").slice(0, -1);
@@ -59,4 +61,16 @@ test("prometheus.yml sends to the stack's AlertManager by its alias on API v2, a
     expect(alertmanagerTargetsOf(text)).toEqual([`${ALERTMANAGER.alias}:${ALERTMANAGER.port}`]);
     expect(parse(text).alerting.alertmanagers[0].api_version).toBe("v2");
     expect(TEST_ALERT_NAMES).toEqual(["CdcTestInfraAlwaysFiring"]);
+});
+
+test("the Spark user wrapper names an unknown uid through nss_wrapper, else runs the command as it is", () => {
+    const script = sparkUserScript();
+    expect(script.startsWith("#!/bin/sh\n")).toBe(true);
+    expect(script).toContain("if ! id -un >/dev/null 2>&1; then");
+    expect(script).toContain("libnss_wrapper.so");
+    expect(script).toContain("export LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP");
+    expect(script.trimEnd().endsWith('exec "$@"')).toBe(true);
+    expect(withSparkUser(["/opt/spark/bin/spark-class", "X"])).toEqual([SPARK.userScript, "/opt/spark/bin/spark-class", "X"]);
+    // It must run under a plain POSIX shell.
+    expect(execFileSync("sh", ["-n"], { input: script }).toString()).toBe("");
 });

@@ -9,6 +9,9 @@ export interface Registered {
 }
 
 export const registered: Registered[] = [];
+/** What the mocked daemon gives every stack network. */
+export const MOCK_SUBNET = "172.30.0.0/16";
+export const MOCK_GATEWAY = "172.30.0.1";
 let nextPort = 32768;
 /** Containers that crash at start: the daemon reports no ports for them. */
 let crashingContainers = new Set<string>();
@@ -20,6 +23,10 @@ function daemonState(type: string, name: string, inputs: Record<string, any>, pr
         case "docker:index/container:Container":
             // Docker picks a host port when none is given, as the real daemon does.
             state.ports = crashingContainers.has(name) ? [] : (inputs.ports ?? []).map((p: any) => ({ ...p, external: p.external ?? nextPort++ }));
+            break;
+        case "docker:index/network:Network":
+            // The daemon picks the subnet and its gateway; the provider reads them back.
+            state.ipamConfigs = [{ subnet: MOCK_SUBNET, gateway: MOCK_GATEWAY }];
             break;
         case "docker:index/remoteImage:RemoteImage":
             state.imageId = `sha256:${name}`;

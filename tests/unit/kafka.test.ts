@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { handOverShellCommand, KAFKA, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaHeapOptions, writeHostListenerArgv } from "../../lib/kafka";
+import { awaitHostListenerCommand, handOverShellCommand, KAFKA, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaHeapOptions, kafkaServerProperties, writeHostListenerArgv } from "../../lib/kafka";
 import { PROJECT_ROOT } from "../../lib/paths";
 import { parseProbeArgv, probeArgv, ProbeUsageError } from "../../lib/probes";
 import { parseSettings } from "../../lib/settings";
@@ -96,5 +96,27 @@ describe("kafka probe", () => {
             .toEqual({ ready: false, fatal: true, observed: "UNSUPPORTED_VERSION: The version of API is not supported" });
         const loading = Object.assign(new Error("The coordinator is loading"), { type: "COORDINATOR_LOAD_IN_PROGRESS" });
         expect(kafkaErrorObservation(loading).fatal).toBe(false);
+    });
+});
+
+describe("the SHARED listener (host drivers)", () => {
+    test("the gate's request carries the shared bootstrap through its command line, and a malformed one is refused", () => {
+        const timing = { timeoutSeconds: 30, intervalMs: 100, containers: ["k"] };
+        const request = { service: "kafka" as const, bootstrap: "127.0.0.1:9092", topic: "t", sharedBootstrap: "172.18.0.1:9092" };
+        expect(parseProbeArgv(probeArgv(request, timing))).toEqual({ request, timing });
+        expect(() => parseProbeArgv(["kafka", "--bootstrap", "127.0.0.1:9092", "--topic", "t", "--shared-bootstrap", "172.18.0.1", "--timeout", "1", "--interval", "1"]))
+            .toThrow("--shared-bootstrap \"172.18.0.1\": expected one host:port");
+    });
+    test("listeners, protocol map and advertised listeners gain SHARED; the ephemeral wait command advertises it too", () => {
+        const props = kafkaServerProperties({
+            bindHost: "0.0.0.0", internalPort: 9092, hostPort: 29092, controllerPort: 9093, internalAdvertised: "kafka:9092",
+            hostAdvertised: "127.0.0.1:9092", shared: { port: KAFKA.ports.shared, advertised: "172.18.0.1:9092" }, logDir: "/d",
+        });
+        expect(props.listeners).toBe("INTERNAL://0.0.0.0:9092,HOST://0.0.0.0:29092,SHARED://0.0.0.0:29094,CONTROLLER://127.0.0.1:9093");
+        expect(props["listener.security.protocol.map"]).toBe("INTERNAL:PLAINTEXT,HOST:PLAINTEXT,SHARED:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        expect(props["advertised.listeners"]).toBe("INTERNAL://kafka:9092,HOST://127.0.0.1:9092,SHARED://172.18.0.1:9092");
+        expect(awaitHostListenerCommand("kafka:9092", { sharedAdvertised: "172.18.0.1:9092" })[2])
+            .toContain('KAFKA_ADVERTISED_LISTENERS="INTERNAL://kafka:9092,HOST://$(cat /tmp/cdc-host-listener),SHARED://172.18.0.1:9092"');
+        expect(() => awaitHostListenerCommand("kafka:9092", { sharedAdvertised: "x;rm -rf /" })).toThrow("shared listener address");
     });
 });

@@ -6,9 +6,9 @@ import { binlogFlags, cdcInitSql, credentialsSql, entrypointScript, MYSQL, MYSQL
 import { PROBE_SECRET_ENV } from "../../lib/probes";
 import { PROMETHEUS, PROMETHEUS_CONFIG_FILE, prometheusArgs, TEST_ALERT_RULES_FILE } from "../../lib/prometheus";
 import { parseSettings } from "../../lib/settings";
-import { SPARK, SPARK_DEFAULTS_FILE, sparkMasterCommand, sparkWorkerCommand } from "../../lib/spark";
+import { SPARK, SPARK_DEFAULTS_FILE, sparkMasterCommand, sparkUserScript, sparkWorkerCommand, withSparkUser } from "../../lib/spark";
 import {
-    byName, COMMAND, CONTAINER, dependenciesOf, IMAGE, isSecret, isSecretValue, NETWORK, reveal, ofType, options, runProgram, useMocks, valueOf, VOLUME,
+    byName, COMMAND, CONTAINER, MOCK_GATEWAY, dependenciesOf, IMAGE, isSecret, isSecretValue, NETWORK, reveal, ofType, options, runProgram, useMocks, valueOf, VOLUME,
 } from "./harness";
 
 useMocks({ stack: "dev" });
@@ -35,17 +35,18 @@ describe("images", () => {
 
 describe("commands and flags", () => {
     test("spark master runs in the foreground advertising its network alias", () => {
-        expect(container("spark-master").command).toEqual(sparkMasterCommand({
+        expect(container("spark-master").command).toEqual(withSparkUser(sparkMasterCommand({
             sparkHome: SPARK.home, host: SPARK.masterAlias, port: SPARK.rpcPort, webUiPort: SPARK.masterUiPort,
-        }));
+        })));
+        expect(container("spark-master").command[0]).toBe(SPARK.userScript);
         expect(container("spark-master").command).toEqual(expect.arrayContaining(["--host", "spark-master"]));
     });
     test("a spark worker registers with the master by its alias, offering the configured cores and memory", () => {
         const cmd = container("spark-worker-1").command;
-        expect(cmd).toEqual(sparkWorkerCommand({
+        expect(cmd).toEqual(withSparkUser(sparkWorkerCommand({
             sparkHome: SPARK.home, host: "spark-worker-1", webUiPort: SPARK.workerUiPort, cores: defaults.spark.workerCores,
             memoryMb: defaults.spark.workerMemoryMb, workDir: SPARK.workerScratchDir, masterUrl: "spark://spark-master:7077",
-        }));
+        })));
         expect(cmd).toEqual(expect.arrayContaining(["--memory", "2048m", "spark://spark-master:7077"]));
     });
     test("alertmanager gets both paths and no gossip", () => {
@@ -67,10 +68,13 @@ describe("commands and flags", () => {
 });
 
 describe("uploads", () => {
-    test("every spark container gets the project's spark-defaults.conf in the conf dir the image lacks", () => {
+    test("every spark container gets the project's spark-defaults.conf in the conf dir the image lacks, and the user wrapper", () => {
         const conf = fs.readFileSync(SPARK_DEFAULTS_FILE, "utf8");
         for (const name of ["spark-master", "spark-worker-1"]) {
-            expect(container(name).uploads).toEqual([{ file: "/opt/spark/conf/spark-defaults.conf", content: conf }]);
+            expect(container(name).uploads).toEqual([
+                { file: "/opt/spark/conf/spark-defaults.conf", content: conf },
+                { file: SPARK.userScript, content: sparkUserScript(), permissions: "0555" },
+            ]);
         }
         expect(conf).toMatch(/io\.delta:delta-spark_2\.12:3\.[0-3]\.\d+/);
         expect(conf).toContain("io.delta.sql.DeltaSparkSessionExtension");
@@ -137,11 +141,11 @@ describe("network", () => {
 });
 
 describe("ports", () => {
-    test("a persistent stack publishes fixed ports, on loopback only", () => {
+    test("a persistent stack publishes fixed ports, on loopback (and, for host drivers' jobs, the databases on the network's gateway)", () => {
         expect(container("spark-master").ports).toEqual([
             { internal: 7077, external: 7077, ip: "127.0.0.1" }, { internal: 8080, external: 8080, ip: "127.0.0.1" }]);
         expect(container("alertmanager-server").ports).toEqual([{ internal: 9093, external: 9093, ip: "127.0.0.1" }]);
-        expect(container("mysql-server").ports).toEqual([{ internal: 3306, external: 3306, ip: "127.0.0.1" }]);
+        expect(container("mysql-server").ports).toEqual([{ internal: 3306, external: 3306, ip: "127.0.0.1" }, { internal: 3306, external: 3306, ip: MOCK_GATEWAY }]);
         expect(container("prometheus-server").ports).toEqual([{ internal: 9090, external: 9090, ip: "127.0.0.1" }]);
         expect(container("spark-worker-1").ports).toBeUndefined();
     });

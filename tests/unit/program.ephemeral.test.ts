@@ -1,6 +1,6 @@
 // The program on an ephemeral per-pull-request stack, MariaDB flavor, several workers, secrets from config.
 import { binlogFlags, credentialsSql, MYSQL, rootPasswordEnv } from "../../lib/mysql";
-import { byName, CONTAINER, ofType, options, reveal, runProgram, useMocks, valueOf, VOLUME } from "./harness";
+import { byName, CONTAINER, MOCK_GATEWAY, ofType, options, reveal, runProgram, useMocks, valueOf, VOLUME } from "./harness";
 
 useMocks({
     stack: "pr-42",
@@ -13,13 +13,21 @@ useMocks({
 let out: Record<string, any>;
 beforeAll(async () => { out = await runProgram(); });
 
-test("Docker assigns every host port (still on loopback), so any number of stacks coexist", () => {
+test("Docker assigns every loopback port, so any number of stacks coexist; fixed ports only on the stack's own gateway", () => {
+    let shared = 0;
     for (const c of ofType(CONTAINER)) {
         for (const p of c.inputs.ports ?? []) {
-            expect(p.external).toBeUndefined();
-            expect(p.ip).toBe("127.0.0.1");
+            if (p.ip === MOCK_GATEWAY) {
+                // The gateway address belongs to this stack's network alone: a fixed port there clashes with no other stack.
+                expect(p.external).toEqual(expect.any(Number));
+                shared++;
+            } else {
+                expect(p.external).toBeUndefined();
+                expect(p.ip).toBe("127.0.0.1");
+            }
         }
     }
+    expect(shared).toBe(3);
 });
 
 test("gates and outputs use the ports Docker assigned, read back from the containers", async () => {
@@ -30,7 +38,7 @@ test("gates and outputs use the ports Docker assigned, read back from the contai
     expect(await valueOf(out.sparkUiUrl)).toBe(`http://127.0.0.1:${ui}`);
     expect(await valueOf(out.sparkMasterUrl)).toBe(`spark://127.0.0.1:${rpc}`);
     expect(byName("spark-ready-probe").inputs.create).toContain(`--url http://127.0.0.1:${ui} --workers 3`);
-    const mysqlPort = byName("mysql-server").state.ports[0].external;
+    const mysqlPort = byName("mysql-server").state.ports.find((p: any) => p.ip === "127.0.0.1").external;
     expect(await valueOf(out.mysqlPort)).toBe(mysqlPort);
     expect(byName("mysql-ready-probe").inputs.create).toContain(`--port ${mysqlPort} --flavor mariadb`);
 });

@@ -1,7 +1,7 @@
 // Kafka in an ephemeral stack: Docker assigns the host port, known only once the container exists.
 // The container waits for its host listener's address; a command hands it over; then the gate probes.
 import { awaitHostListenerCommand, KAFKA } from "../../lib/kafka";
-import { byName, dependenciesOf, options, registered, runProgram, useMocks, valueOf } from "./harness";
+import { byName, dependenciesOf, MOCK_GATEWAY, options, registered, runProgram, useMocks, valueOf } from "./harness";
 
 useMocks({ stack: "pr-7" });
 let out: Record<string, any>;
@@ -10,18 +10,18 @@ beforeAll(async () => { out = await runProgram(); });
 const kafka = () => byName("kafka-server");
 const publishedPort = () => kafka().state.ports.find((p: any) => p.internal === KAFKA.ports.host).external as number;
 
-test("the host listener's port is left to Docker, on loopback", () => {
-    expect(kafka().inputs.ports).toEqual([{ internal: 29092, ip: "127.0.0.1" }]);
+test("the host listener's port is left to Docker, on loopback; the shared one is the configured port on the stack's own gateway", () => {
+    expect(kafka().inputs.ports).toEqual([{ internal: 29092, ip: "127.0.0.1" }, { internal: 29094, external: 9092, ip: MOCK_GATEWAY }]);
     expect(publishedPort()).toBeGreaterThanOrEqual(32768);
 });
 
 test("the container starts without advertised listeners and waits for the host listener's address before running the image's script", () => {
     expect((kafka().inputs.envs as string[]).filter((e) => e.startsWith("KAFKA_ADVERTISED_LISTENERS="))).toEqual([]);
     const command: string[] = kafka().inputs.command;
-    expect(command).toEqual(awaitHostListenerCommand("kafka:9092"));
+    expect(command).toEqual(awaitHostListenerCommand("kafka:9092", { sharedAdvertised: `${MOCK_GATEWAY}:9092` }));
     expect(command.slice(0, 2)).toEqual(["bash", "-c"]);
     expect(command[2]).toContain("while [ ! -s /tmp/cdc-host-listener ]; do sleep 0.1; done;");
-    expect(command[2]).toContain('export KAFKA_ADVERTISED_LISTENERS="INTERNAL://kafka:9092,HOST://$(cat /tmp/cdc-host-listener)";');
+    expect(command[2]).toContain(`export KAFKA_ADVERTISED_LISTENERS="INTERNAL://kafka:9092,HOST://$(cat /tmp/cdc-host-listener),SHARED://${MOCK_GATEWAY}:9092";`);
     expect(command[2]).toMatch(/exec \/etc\/kafka\/docker\/run$/);
 });
 

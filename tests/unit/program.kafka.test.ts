@@ -1,6 +1,6 @@
 // Kafka in a persistent stack (the default cdcEnabled), with its port and memory configured.
 import { KAFKA, KAFKA_DEFAULT_IMAGE, kafkaEnv, kafkaServerProperties } from "../../lib/kafka";
-import { byName, COMMAND, CONTAINER, dependenciesOf, IMAGE, isSecret, ofType, options, runProgram, useMocks, valueOf, VOLUME } from "./harness";
+import { byName, COMMAND, CONTAINER, dependenciesOf, MOCK_GATEWAY, IMAGE, isSecret, ofType, options, runProgram, useMocks, valueOf, VOLUME } from "./harness";
 
 useMocks({ stack: "dev", config: { kafkaPort: "19092", kafkaMemoryMb: "768" } });
 let out: Record<string, any>;
@@ -31,25 +31,26 @@ test("one KRaft node, broker and controller, with every internal topic at one re
     expect(Buffer.from(KAFKA.clusterId, "base64url")).toHaveLength(16);
 });
 
-test("two listeners: INTERNAL advertised by alias to containers, HOST advertised as the fixed published address", () => {
+test("three listeners: INTERNAL advertised by alias to containers, HOST as the fixed published address, SHARED on the network's gateway", () => {
     expect(env()).toMatchObject({
-        KAFKA_LISTENERS: "INTERNAL://0.0.0.0:9092,HOST://0.0.0.0:29092,CONTROLLER://127.0.0.1:9093",
-        KAFKA_ADVERTISED_LISTENERS: "INTERNAL://kafka:9092,HOST://127.0.0.1:19092",
-        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "INTERNAL:PLAINTEXT,HOST:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        KAFKA_LISTENERS: "INTERNAL://0.0.0.0:9092,HOST://0.0.0.0:29092,SHARED://0.0.0.0:29094,CONTROLLER://127.0.0.1:9093",
+        KAFKA_ADVERTISED_LISTENERS: `INTERNAL://kafka:9092,HOST://127.0.0.1:19092,SHARED://${MOCK_GATEWAY}:19092`,
+        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "INTERNAL:PLAINTEXT,HOST:PLAINTEXT,SHARED:PLAINTEXT,CONTROLLER:PLAINTEXT",
         KAFKA_INTER_BROKER_LISTENER_NAME: "INTERNAL",
     });
     // Exactly the properties the integration tests run the real broker with.
     expect(kafka().envs).toEqual(kafkaEnv(kafkaServerProperties({
         bindHost: "0.0.0.0", internalPort: 9092, hostPort: 29092, controllerPort: 9093,
-        internalAdvertised: "kafka:9092", hostAdvertised: "127.0.0.1:19092", logDir: KAFKA.dataDir,
+        internalAdvertised: "kafka:9092", hostAdvertised: "127.0.0.1:19092",
+        shared: { port: KAFKA.ports.shared, advertised: `${MOCK_GATEWAY}:19092` }, logDir: KAFKA.dataDir,
     }), 768));
     // The port is known at program time: the image's own command, nothing handed over later.
     expect(kafka().command).toBeUndefined();
     expect(ofType(COMMAND).map((c) => c.name)).not.toContain("kafka-host-listener");
 });
 
-test("only the host listener is published, on loopback, at the configured port; the container joins the network as `kafka`", () => {
-    expect(kafka().ports).toEqual([{ internal: 29092, external: 19092, ip: "127.0.0.1" }]);
+test("the host listener is published on loopback and the shared one on the gateway, both at the configured port; the container joins the network as `kafka`", () => {
+    expect(kafka().ports).toEqual([{ internal: 29092, external: 19092, ip: "127.0.0.1" }, { internal: 29094, external: 19092, ip: MOCK_GATEWAY }]);
     expect(kafka().networksAdvanced).toEqual([{ name: "cdc-test-infra-dev-net", aliases: ["kafka"] }]);
 });
 
@@ -76,7 +77,7 @@ test("a component of its own: children, fixed-name replace handling, waiting on 
 
 test("its gate probes the host listener with the kafka probe and re-runs when the container is replaced", () => {
     const probe = byName("kafka-ready-probe").inputs;
-    expect(probe.create).toBe("node dist/probe/cli.js kafka --bootstrap 127.0.0.1:19092 --topic cdc-infra-readiness --timeout 300 --interval 100" +
+    expect(probe.create).toBe(`node dist/probe/cli.js kafka --bootstrap 127.0.0.1:19092 --topic cdc-infra-readiness --shared-bootstrap ${MOCK_GATEWAY}:19092 --timeout 300 --interval 100` +
         " --container cdc-test-infra-dev-kafka");
     expect(options.get("kafka-ready-probe")?.dependsOn).toEqual(["kafka-server"]);
     expect(probe.triggers).toEqual(["kafka-server-id"]);

@@ -29,8 +29,8 @@ test("settings reach the container: image, memory, flags, database; Docker assig
     expect(c.inputs.memory).toBe(768);
     expect(c.inputs.command).toEqual(["-c", "wal_level=logical", "-c", "max_wal_senders=4", "-c", "max_replication_slots=6"]);
     expect(c.inputs.envs).toContain("POSTGRES_DB=orders");
-    expect(c.inputs.ports).toEqual([{ internal: 5432, ip: "127.0.0.1" }]);
-    const assigned = c.state.ports[0].external;
+    expect(c.inputs.ports[0]).toEqual({ internal: 5432, ip: "127.0.0.1" });
+    const assigned = c.state.ports.find((p: any) => p.ip === "127.0.0.1").external;
     expect(assigned).toBeGreaterThanOrEqual(32768);
     expect(await valueOf(out.postgresPort)).toBe(assigned);
     expect(byName("postgres-ready-probe").inputs.create).toContain(`--port ${assigned} --database orders --cdc-user debezium`);

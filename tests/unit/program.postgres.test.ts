@@ -4,7 +4,7 @@ import { postgresPasswordFile, POSTGRES_CONNECTOR_CLASS, POSTGRES_PASSWORD_FILE,
 import { parseProbeArgv, PROBE_SECRET_ENV } from "../../lib/probes";
 import { parseSettings } from "../../lib/settings";
 import {
-    byName, dependenciesOf, isSecret, isSecretValue, ofType, options, reveal, runProgram, useMocks, valueOf,
+    byName, dependenciesOf, MOCK_GATEWAY, isSecret, isSecretValue, ofType, options, reveal, runProgram, useMocks, valueOf,
 } from "./harness";
 
 useMocks({ stack: "dev" });
@@ -28,11 +28,11 @@ test("named data volume at PGDATA, kept on destroy for a persistent stack", () =
     expect(server().volumes).toEqual([{ volumeName: "cdc-test-infra-dev-postgres-data", containerPath: "/var/lib/postgresql/data" }]);
 });
 
-test("memory limit without swap, loopback port 5432, network alias postgres, fixed name", () => {
+test("memory limit without swap, loopback port 5432 (and the network's gateway, for host drivers' jobs), network alias postgres, fixed name", () => {
     const c = server();
     expect(c.memory).toBe(512);
     expect(c.memorySwap).toBe(512);
-    expect(c.ports).toEqual([{ internal: 5432, external: 5432, ip: "127.0.0.1" }]);
+    expect(c.ports).toEqual([{ internal: 5432, external: 5432, ip: "127.0.0.1" }, { internal: 5432, external: 5432, ip: MOCK_GATEWAY }]);
     expect(c.networksAdvanced).toEqual([{ name: "cdc-test-infra-dev-net", aliases: ["postgres"] }]);
     expect(c.name).toBe("cdc-test-infra-dev-postgres");
     expect(options.get("postgres-server")?.deleteBeforeReplace).toBe(true);

@@ -24,3 +24,15 @@ test("no shared-dir or driver-host output or env line; the cluster's packages st
     expect(env).not.toContain(TEST_ENV_KEYS.sparkDriverHost);
     expect(env).toContain(`${TEST_ENV_KEYS.sparkJarsPackages}=io.delta:`);
 });
+
+test("no shared addresses: nothing is published beyond loopback, no shared env line (drivers run inside the network there)", async () => {
+    for (const c of ofType(CONTAINER)) {
+        for (const p of c.inputs.ports ?? []) expect({ container: c.name, ip: p.ip }).toEqual({ container: c.name, ip: "127.0.0.1" });
+    }
+    expect([out.kafkaSharedBootstrapServers, out.mysqlSharedHost, out.mysqlSharedPort, out.postgresSharedHost, out.postgresSharedPort]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    const env = (await valueOf<string>(out.testEnv))!;
+    for (const key of ["kafkaSharedBootstrapServers", "mysqlSharedHost", "mysqlSharedPort", "postgresSharedHost", "postgresSharedPort"] as const) {
+        expect(env).not.toContain(`${TEST_ENV_KEYS[key]}=`);
+    }
+    expect(env).toContain(`${TEST_ENV_KEYS.kafkaInternalBootstrapServers}=kafka:9092`);
+});

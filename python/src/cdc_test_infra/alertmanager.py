@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from .env import CdcEnv
+from .stack import stack_values
 
 API = "/api/v2"
 
@@ -133,7 +134,5 @@ class AlertmanagerClient:
 @pytest.fixture(scope="session")
 def alertmanager_client(cdc_env: CdcEnv) -> AlertmanagerClient:
     """A client of the stack's AlertManager."""
-    from .plugin import stack_values
-
     (url,) = stack_values(cdc_env, "alertmanagerUrl")
     return AlertmanagerClient(url)

@@ -21,6 +21,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from .env import CdcEnv
+from .stack import stack_values
 
 #: Debezium's operations: create, update, delete, read (snapshot), truncate, message.
 OPERATIONS = ("c", "u", "d", "r", "t", "m")
@@ -235,9 +236,6 @@ class CdcEvents:
 @pytest.fixture
 def cdc_events(cdc_env: CdcEnv) -> Iterator[CdcEvents]:
     """Change events of the stack's Kafka (`CDC_KAFKA_BOOTSTRAP_SERVERS`); see CdcEvents.wait_for."""
-    # The plugin imports this module to register the fixture: import its helper when used, not at load.
-    from .plugin import stack_values
-
     (bootstrap,) = stack_values(cdc_env, "kafkaBootstrapServers")
     events = CdcEvents(bootstrap)
     try:

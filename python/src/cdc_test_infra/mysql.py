@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .env import CdcEnv
+from .stack import stack_values, unavailable
 
 if TYPE_CHECKING:
     from mysql.connector.abstracts import MySQLConnectionAbstract
@@ -16,8 +17,6 @@ if TYPE_CHECKING:
 @pytest.fixture
 def mysql_connection(cdc_env: CdcEnv) -> Iterator[MySQLConnectionAbstract | PooledMySQLConnection]:
     """A mysql-connector-python connection as the CDC user to the test database; closed after the test."""
-    from .plugin import stack_values, unavailable
-
     host, port, database, user, password = stack_values(
         cdc_env, "mysqlHost", "mysqlPort", "mysqlDatabase", "mysqlCdcUser", "mysqlCdcPassword"
     )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .env import CdcEnv
+from .stack import stack_values, unavailable
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -23,8 +24,6 @@ def postgres_connection(cdc_env: CdcEnv) -> Iterator[Connection[TupleRow]]:
     Autocommit: each statement commits at once, so Debezium sees it without an explicit commit;
     group statements with ``with postgres_connection.transaction(): ...``.
     """
-    from .plugin import stack_values, unavailable
-
     host, port, database, user, password = stack_values(cdc_env, *POSTGRES_ENDPOINTS)
     try:
         import psycopg

@@ -181,7 +181,7 @@ export async function startKafkaBrokerAwaitingHostListener(o: KafkaBrokerOptions
         `exec ${quoted(brokerArgv(b))}`,
         "",
     ].join("\n"), { mode: 0o755 });
-    const [shell, ...args] = awaitHostListenerCommand(b.layout.internalAdvertised, addressFile, runScript);
+    const [shell, ...args] = awaitHostListenerCommand(b.layout.internalAdvertised, { sharedAdvertised: b.layout.shared?.advertised, file: addressFile, run: runScript });
     const proc = startProcess(shell, args, { env: b.env });
     return {
         proc, hostBootstrap: b.hostBootstrap, internalBootstrap: b.layout.internalAdvertised,

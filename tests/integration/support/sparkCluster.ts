@@ -8,11 +8,6 @@ import { SPARK_DEFAULTS_FILE, sparkDaemonEnv, sparkMasterCommand, sparkMasterUrl
 import { freePort, LOOPBACK, startProcess, tempDir, waitFor } from "./processes";
 import { PROJECT_ROOT } from "./tools";
 
-/**
- * Spark's Kafka source for Structured Streaming. Maven Central has no spark-sql-kafka 3.5.8 (HTTP 404
- * here; 3.5.0, 3.5.1, 3.5.3 and 3.5.7 are listed), so the newest 3.5 build runs on the 3.5.8 cluster.
- */
-export const SPARK_KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.12:3.5.7";
 /** The golden path's Structured Streaming job: Debezium events from Kafka into Delta, rows read back. */
 export const GOLDEN_JOB = path.join(PROJECT_ROOT, "tests", "integration", "golden", "cdc_to_delta.py");
 

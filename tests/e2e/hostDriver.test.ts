@@ -9,7 +9,7 @@ import { TEST_ENV_KEYS } from "../../lib/testEnv";
 import { venvPython } from "../integration/support/tools";
 
 const python = venvPython();
-const NEEDED = ["sparkMasterUrl", "sparkSharedDir", "sparkDriverHost", "sparkJarsPackages"] as const;
+const NEEDED = ["sparkMasterUrl", "sparkSharedDir", "sparkDriverHost", "sparkJarsPackages", "sparkKafkaPackage", "kafkaSharedBootstrapServers", "mysqlSharedPort", "postgresSharedPort"] as const;
 const missing = [
     ...(process.env.CDC_ENV_FILE ? [] : NEEDED.map((k) => TEST_ENV_KEYS[k]).filter((k) => !process.env[k]).map((k) => `${k} not set`)),
     ...(python && spawnSync(python, ["-c", "import pyspark, cdc_test_infra"]).status === 0 ? [] : ["no venv with pyspark and the plugin at .venv (bash scripts/bootstrap.sh)"]),
@@ -23,14 +23,16 @@ if (missing.length > 0) {
 }
 
 describeHostDriver("a host PySpark driver through the running environment", () => {
-    test("writes, merges, reads and deletes a Delta table with the plugin's fixtures", () => {
-        const r = spawnSync(python!, ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", path.join(__dirname, "python")], {
+    test("writes, merges, reads and deletes a Delta table, and streams database commits into Delta, with the plugin's fixtures", () => {
+        const r = spawnSync(python!, ["-m", "pytest", "-q", "-s", "-rs", "-p", "no:cacheprovider", path.join(__dirname, "python")], {
             cwd: PROJECT_ROOT, encoding: "utf8", timeout: 15 * 60_000,
             // No fixture may skip here: a missing variable fails.
             env: { ...process.env, CDC_REQUIRE_E2E: "1" },
         });
         const output = `${r.stdout}${r.stderr}`;
         if (r.status !== 0) throw new Error(`pytest exited with ${r.status ?? r.signal}:\n${output.slice(-12_000)}`);
-        expect(r.stdout.trimEnd().split("\n").pop()).toMatch(/^2 passed(, \d+ warnings?)? in [\d.]+s/);
+        // Delta through the shared directory (2), the golden path from MySQL and PostgreSQL, the executors' JDBC reads (3).
+        expect(r.stdout.trimEnd().split("\n").pop()).toMatch(/^5 passed(, \d+ warnings?)? in [\d.]+s/);
+        for (const line of r.stdout.split("\n").filter((l) => l.startsWith("golden path "))) process.stdout.write(`${line}\n`);
     }, 16 * 60_000);
 });

@@ -6,12 +6,13 @@ import { TEST_ENV_KEYS } from "../../lib/testEnv";
 import { checkAlertDelivery, checkAlertmanager, checkKafka, checkMysql, checkPostgres, checkSpark } from "./consumerChecks";
 
 const env = process.env;
-// Optional: Prometheus (prometheusEnabled), host drivers (off with a remote daemon), Kafka with Connect and
+// Optional: Prometheus (prometheusEnabled), host drivers and their shared addresses (off with a remote daemon), Kafka with Connect and
 // its connector (cdcEnabled) and PostgreSQL (postgresEnabled); everything else must be there.
 const {
     prometheusUrl: PROMETHEUS_KEY, sparkSharedDir: _shared, sparkDriverHost: _driverHost,
     kafkaBootstrapServers: KAFKA_KEY, kafkaInternalBootstrapServers: _internal,
-    connectUrl: _connect, cdcConnectorName: _connector, cdcTopicPrefix: _prefix, ...required
+    connectUrl: _connect, cdcConnectorName: _connector, cdcTopicPrefix: _prefix,
+    kafkaSharedBootstrapServers: _sharedKafka, mysqlSharedHost: _sharedMysqlHost, mysqlSharedPort: _sharedMysqlPort, ...required
 } = TEST_ENV_KEYS;
 const isPostgresKey = (key: string) => key.startsWith("postgres");
 const missing = Object.entries(required).filter(([key, k]) => !isPostgresKey(key) && !env[k]).map(([, k]) => k);

@@ -116,9 +116,7 @@ export function awaitHostListenerCommand(
     o: { sharedAdvertised?: string; file?: string; run?: string } = {},
 ): string[] {
     const { file = KAFKA.advertisedHostFile, run = KAFKA.runScript } = o;
-    if (o.sharedAdvertised !== undefined && !/^[A-Za-z0-9.:\[\]-]+$/.test(o.sharedAdvertised)) {
-        throw new Error(`shared listener address ${JSON.stringify(o.sharedAdvertised)}: expected host:port`);
-    }
+    if (o.sharedAdvertised !== undefined) requireListenerAddress("shared", o.sharedAdvertised);
     const listeners = advertisedListeners(internalAdvertised, `$(cat ${file})`, o.sharedAdvertised);
     return ["bash", "-c",
         `echo "waiting for ${file} (the host listener's address)"; ` +
@@ -128,9 +126,14 @@ export function awaitHostListenerCommand(
         `exec ${run}`];
 }
 
+/** A listener's `host:port` as it goes into a shell command: only address characters, so it needs no quoting. */
+function requireListenerAddress(listener: string, address: string): void {
+    if (!/^[A-Za-z0-9.:\[\]-]+$/.test(address)) throw new Error(`${listener} listener address ${JSON.stringify(address)}: expected host:port`);
+}
+
 /** The command (run inside the container) that hands it the host listener's address; atomic, so the wait never reads half of it. */
 export function writeHostListenerArgv(hostAdvertised: string, file: string = KAFKA.advertisedHostFile): string[] {
-    if (!/^[A-Za-z0-9.:\[\]-]+$/.test(hostAdvertised)) throw new Error(`host listener address ${JSON.stringify(hostAdvertised)}: expected host:port`);
+    requireListenerAddress("host", hostAdvertised);
     return ["sh", "-c", `printf '%s' "$1" > ${file}.tmp && mv ${file}.tmp ${file}`, "sh", hostAdvertised];
 }
 

@@ -114,6 +114,11 @@ function requireText(name: string, value: string | undefined): string {
     return value;
 }
 
+function requireHostPort(name: string, value: string): string {
+    if (!/^[^\s:,]+:\d{1,5}$/.test(value)) throw new ProbeUsageError(`--${name} ${JSON.stringify(value)}: expected one host:port`);
+    return value;
+}
+
 function requireStringMap(name: string, value: string | undefined): Record<string, string> {
     let parsed: unknown;
     try {
@@ -179,10 +184,8 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
             request = { service: "prometheus", url: requireText("url", v.url), alertmanagerTarget: requireText("alertmanager", v.alertmanager) };
             break;
         case "kafka": {
-            const bootstrap = requireText("bootstrap", v.bootstrap);
-            if (!/^[^\s:,]+:\d{1,5}$/.test(bootstrap)) throw new ProbeUsageError(`--bootstrap ${JSON.stringify(bootstrap)}: expected one host:port`);
-            const shared = v["shared-bootstrap"];
-            if (shared !== undefined && !/^[^\s:,]+:\d{1,5}$/.test(shared)) throw new ProbeUsageError(`--shared-bootstrap ${JSON.stringify(shared)}: expected one host:port`);
+            const bootstrap = requireHostPort("bootstrap", requireText("bootstrap", v.bootstrap));
+            const shared = v["shared-bootstrap"] === undefined ? undefined : requireHostPort("shared-bootstrap", v["shared-bootstrap"]);
             request = { service: "kafka", bootstrap, topic: requireText("topic", v.topic), ...(shared === undefined ? {} : { sharedBootstrap: shared }) };
             break;
         }

@@ -65,12 +65,19 @@ async function readBack(consumer: Consumer, topic: string, value: string): Promi
     });
 }
 
+/** The probe's client of one listener, for one attempt. */
+function probeClient(bootstrap: string, timeoutMs: number): Kafka {
+    return new Kafka({
+        clientId: "cdc-infra-probe", brokers: [bootstrap], logLevel: logLevel.NOTHING,
+        connectionTimeout: Math.min(timeoutMs, 3_000), requestTimeout: timeoutMs,
+        // The probe's loop retries the whole attempt; kafkajs' own retries would hide the answer.
+        retry: { retries: 0 },
+    });
+}
+
 /** Metadata through one more listener: the broker must hand back exactly the address dialed there too. */
 async function advertisedVia(bootstrap: string, timeoutMs: number): Promise<Observation> {
-    const admin = new Kafka({
-        clientId: "cdc-infra-probe", brokers: [bootstrap], logLevel: logLevel.NOTHING,
-        connectionTimeout: Math.min(timeoutMs, 3_000), requestTimeout: timeoutMs, retry: { retries: 0 },
-    }).admin();
+    const admin = probeClient(bootstrap, timeoutMs).admin();
     try {
         await withDeadline("shared listener metadata", timeoutMs, admin.connect());
         return evaluateAdvertised(bootstrap, (await withDeadline("shared listener metadata", timeoutMs, admin.describeCluster())).brokers);
@@ -90,12 +97,7 @@ export function kafkaCheck(bootstrap: string, topic: string, sharedBootstrap?: s
         endpoint: bootstrap,
         expected: `metadata from the broker advertising ${bootstrap}, and topic ${topic} created, written and read back${shared}`,
         async attempt(timeoutMs) {
-            const kafka = new Kafka({
-                clientId: "cdc-infra-probe", brokers: [bootstrap], logLevel: logLevel.NOTHING,
-                connectionTimeout: Math.min(timeoutMs, 3_000), requestTimeout: timeoutMs,
-                // The probe's loop retries the whole attempt; kafkajs' own retries would hide the answer.
-                retry: { retries: 0 },
-            });
+            const kafka = probeClient(bootstrap, timeoutMs);
             const admin: Admin = kafka.admin();
             const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
             const groupId = `cdc-infra-probe-${randomBytes(6).toString("hex")}`;

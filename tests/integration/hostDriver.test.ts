@@ -10,7 +10,7 @@
 //     PostgreSQL commits -> Debezium -> Kafka -> a Structured Streaming job from spark_session on the
 //     stack's cluster (executors reading Kafka by the shared address) -> Delta, read back; and executors'
 //     JDBC reads of both databases by the shared addresses.
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { binlogConnector, binlogPasswordFile, MYSQL_PASSWORD_FILE } from "../../lib/debezium";
@@ -20,7 +20,7 @@ import { POSTGRES } from "../../lib/postgres";
 import { postgresConnector, postgresPasswordFile, POSTGRES_PASSWORD_FILE } from "../../lib/postgresConnector";
 import { CONNECTOR_REDACT_ENV } from "../../lib/probes";
 import { SPARK, SPARK_KAFKA_PACKAGE, sparkJarsPackages } from "../../lib/spark";
-import { envLinesOf, type Endpoints } from "../../lib/testEnv";
+import type { Endpoints } from "../../lib/testEnv";
 import { cdcMissing } from "./support/cdc";
 import { BASE_IMAGE, createNetwork, docker, dockerMissing, imagesMissing, newTestRun, removeAll, SPARK_IMAGE } from "./support/docker";
 import {
@@ -28,7 +28,8 @@ import {
     type ConnectContainer, type DatabaseContainer, type KafkaContainer, type Placed,
 } from "./support/dockerStack";
 import { kafkaMissing } from "./support/kafka";
-import { tempDir } from "./support/processes";
+import { stopAll, tempDir } from "./support/processes";
+import { runPytest, type PytestRun } from "./support/pytest";
 import { runProbe } from "./support/servers";
 import { IVY_CACHE } from "./support/spark";
 import { describeIfAvailable, PROJECT_ROOT, venvPython } from "./support/tools";
@@ -48,41 +49,28 @@ const E2E_PYTHON = path.join(PROJECT_ROOT, "tests", "e2e", "python");
 const MYSQL_ACCOUNT = { database: "cdc_test", user: "cdc", password: "cdc-pw-host-driver" };
 const PG_ACCOUNT = { database: "cdc_test", user: "cdc", password: "pg-cdc-pw" };
 
-interface PytestResult { code: number | null; output: string; summary: string }
-
 /**
- * pytest on this host as `who`, the way a pipeline's suite runs: the env lines in CDC_ENV_FILE, no
- * skipping. An ordinary uid gets its own HOME and Ivy cache; where this host has no passwd entry for it,
- * one through nss_wrapper (the host driver's own Hadoop login needs a name too).
+ * pytest on this host as `who`, the way a pipeline's suite runs (support/pytest.ts: the env lines in
+ * CDC_ENV_FILE, no skipping), printing what the tests print. An ordinary uid gets its own HOME and Ivy
+ * cache; where this host has no passwd entry for it, one through nss_wrapper (the host driver's own
+ * Hadoop login needs a name too).
  */
-function runPytestAs(who: { uid: number; gid: number }, files: string[], endpoints: Partial<Endpoints>): Promise<PytestResult> {
+function runPytestAs(who: { uid: number; gid: number }, files: string[], endpoints: Partial<Endpoints>): Promise<PytestRun> {
     const dir = tempDir(`pytest-${who.uid}`);
     const home = path.join(dir, "home");
     const confDir = path.join(dir, "conf");
+    const other = who.uid !== (process.getuid?.() ?? -1);
     // Another user's Ivy cache, inside the project (the caller's home may be closed to that user), kept across runs.
-    const ivy = who.uid === (process.getuid?.() ?? -1) ? IVY_CACHE : path.join(PROJECT_ROOT, ".tools", `ivy-uid${who.uid}`);
+    const ivy = other ? path.join(PROJECT_ROOT, ".tools", `ivy-uid${who.uid}`) : IVY_CACHE;
     for (const d of [home, confDir, ivy]) fs.mkdirSync(d, { recursive: true });
     fs.writeFileSync(path.join(confDir, "spark-defaults.conf"), `spark.jars.ivy ${ivy}\n`);
-    const envFile = path.join(dir, "env.cdc");
-    fs.writeFileSync(envFile, envLinesOf(endpoints), { mode: 0o600 });
-    const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH, HOME: home, CDC_ENV_FILE: envFile, CDC_REQUIRE_E2E: "1", SPARK_CONF_DIR: confDir,
-        PYTHONDONTWRITEBYTECODE: "1", ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}),
-    };
-    let argv = [python!, "-m", "pytest", "-q", "-s", "-rs", "-p", "no:cacheprovider", ...files.map((f) => path.join(E2E_PYTHON, f))];
-    if (who.uid !== (process.getuid?.() ?? -1)) {
-        for (const p of [dir, home, confDir, envFile, ivy]) fs.chownSync(p, who.uid, who.gid);
+    const env: NodeJS.ProcessEnv = { HOME: home, SPARK_CONF_DIR: confDir, PYTHONDONTWRITEBYTECODE: "1", PYTEST_ADDOPTS: "-s" };
+    if (other) {
+        for (const p of [dir, home, confDir, ivy]) fs.chownSync(p, who.uid, who.gid);
         fs.chmodSync(dir, 0o755);
         if (spawnSync("getent", ["passwd", String(who.uid)]).status !== 0) Object.assign(env, nssWrapperEnv(dir, who));
-        argv = ["setpriv", `--reuid=${who.uid}`, `--regid=${who.gid}`, "--clear-groups", "--", ...argv];
     }
-    return new Promise((resolve) => {
-        const child = spawn(argv[0], argv.slice(1), { cwd: PROJECT_ROOT, env });
-        let output = "";
-        child.stdout.on("data", (d) => { output += d; });
-        child.stderr.on("data", (d) => { output += d; });
-        child.once("close", (code) => resolve({ code, output, summary: output.trimEnd().split("\n").pop() ?? "" }));
-    });
+    return runPytest(files, endpoints, env, { dir: E2E_PYTHON, user: who });
 }
 
 function nssWrapperEnv(dir: string, who: { uid: number; gid: number }): NodeJS.ProcessEnv {
@@ -141,6 +129,7 @@ describeHostDriver("a Spark driver on the Docker host, the stack's services in c
     }, 240_000);
     afterAll(async () => {
         if (process.env.CDC_KEEP_CONTAINERS !== "1") await removeAll(run.label);
+        await stopAll();
     }, 120_000);
 
     test("the Kafka gate passes through the host listener, and metadata through the shared address advertises exactly it", async () => {
@@ -187,7 +176,7 @@ describeHostDriver("a Spark driver on the Docker host, the stack's services in c
     });
 
     /** The cluster as `user`, gated by the Spark probe; pytest as `who`; the cluster removed afterwards. */
-    async function sparkRun(role: string, who: { uid: number; gid: number }, files: string[]): Promise<{ result: PytestResult; sharedDir: string }> {
+    async function sparkRun(role: string, who: { uid: number; gid: number }, files: string[]): Promise<{ result: PytestRun; sharedDir: string }> {
         const sharedDir = sharedDirFor(who);
         const spark = await startSparkContainers(s, { user: `${who.uid}:${who.gid}`, sharedDir, role, workerMemoryMb: 1536 });
         try {

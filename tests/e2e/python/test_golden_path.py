@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.streaming import StreamingQuery
+from pyspark.sql.streaming.query import StreamingQuery
 
 from cdc_test_infra.env import CdcEnv
 
@@ -65,65 +65,61 @@ def running() -> Iterator[list[StreamingQuery]]:
         q.stop()
 
 
+def commit(connection: Any, *statements: str) -> None:
+    """Runs `statements` and commits (mysql-connector and psycopg connections alike)."""
+    cur = connection.cursor()
+    try:
+        for statement in statements:
+            cur.execute(statement)
+    finally:
+        cur.close()
+    connection.commit()
+
+
+def assert_commits_reach_delta(
+    source: str, spark: SparkSession, kafka_options: KafkaOptions, connection: Any, topic: str, table: str,
+    path: str, running: list[StreamingQuery],
+) -> None:
+    """`table` holds row 1 already: a streaming job from `topic` into Delta at `path` gets it (its first batch),
+    then row 2, committed while it runs; prints the commit-to-Delta latency of row 2."""
+    query = stream_to_delta(change_rows(spark, kafka_options, topic), path)
+    running.append(query)
+    wait_for_row(spark, query, path, 1)
+
+    commit(connection, f"INSERT INTO {table} VALUES (2, 'golden')")
+    committed = time.monotonic()
+    wait_for_row(spark, query, path, 2)
+    print(f"golden path {source} commit-to-Delta: {(time.monotonic() - committed) * 1000:.0f} ms")
+    rows = spark.read.format("delta").load(f"{path}/table").orderBy("id").collect()
+    assert [(r.id, r.status) for r in rows] == [(1, "before the job"), (2, "golden")]
+
+
 def test_mysql_commit_reaches_delta_through_a_streaming_job(
     spark_session: SparkSession, spark_kafka_options: KafkaOptions, mysql_connection: Any, delta_table_path: str,
     cdc_env: CdcEnv, golden_table: str, running: list[StreamingQuery],
 ) -> None:
-    cur = mysql_connection.cursor()
-    cur.execute(f"CREATE TABLE {golden_table} (id INT PRIMARY KEY, status VARCHAR(32))")
-    cur.execute(f"INSERT INTO {golden_table} VALUES (1, 'before the job')")
-    mysql_connection.commit()
+    commit(mysql_connection, f"CREATE TABLE {golden_table} (id INT PRIMARY KEY, status VARCHAR(32))",
+           f"INSERT INTO {golden_table} VALUES (1, 'before the job')")
     topic = f"{cdc_env['cdcTopicPrefix']}.{cdc_env['mysqlDatabase']}.{golden_table}"
-
-    query = stream_to_delta(change_rows(spark_session, spark_kafka_options, topic), delta_table_path)
-    running.append(query)
-    wait_for_row(spark_session, query, delta_table_path, 1)
-
-    cur.execute(f"INSERT INTO {golden_table} VALUES (2, 'golden')")
-    mysql_connection.commit()
-    committed = time.monotonic()
-    wait_for_row(spark_session, query, delta_table_path, 2)
-    print(f"golden path mysql commit-to-Delta: {(time.monotonic() - committed) * 1000:.0f} ms")
-    rows = spark_session.read.format("delta").load(f"{delta_table_path}/table").orderBy("id").collect()
-    assert [(r.id, r.status) for r in rows] == [(1, "before the job"), (2, "golden")]
+    assert_commits_reach_delta("mysql", spark_session, spark_kafka_options, mysql_connection, topic, golden_table, delta_table_path, running)
 
 
 def test_postgres_commit_reaches_delta_through_a_streaming_job(
     spark_session: SparkSession, spark_kafka_options: KafkaOptions, postgres_connection: Any, delta_table_path: str,
     cdc_env: CdcEnv, golden_table: str, running: list[StreamingQuery],
 ) -> None:
-    with postgres_connection.cursor() as cur:
-        cur.execute(f"CREATE TABLE {golden_table} (id INT PRIMARY KEY, status VARCHAR(32))")
-        cur.execute(f"INSERT INTO {golden_table} VALUES (1, 'before the job')")
-    postgres_connection.commit()
+    commit(postgres_connection, f"CREATE TABLE {golden_table} (id INT PRIMARY KEY, status VARCHAR(32))",
+           f"INSERT INTO {golden_table} VALUES (1, 'before the job')")
     topic = f"{cdc_env['postgresTopicPrefix']}.public.{golden_table}"
-
-    query = stream_to_delta(change_rows(spark_session, spark_kafka_options, topic), delta_table_path)
-    running.append(query)
-    wait_for_row(spark_session, query, delta_table_path, 1)
-
-    with postgres_connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {golden_table} VALUES (2, 'golden')")
-    postgres_connection.commit()
-    committed = time.monotonic()
-    wait_for_row(spark_session, query, delta_table_path, 2)
-    print(f"golden path postgres commit-to-Delta: {(time.monotonic() - committed) * 1000:.0f} ms")
-    rows = spark_session.read.format("delta").load(f"{delta_table_path}/table").orderBy("id").collect()
-    assert [(r.id, r.status) for r in rows] == [(1, "before the job"), (2, "golden")]
+    assert_commits_reach_delta("postgres", spark_session, spark_kafka_options, postgres_connection, topic, golden_table, delta_table_path, running)
 
 
 def test_executors_read_both_databases_over_jdbc_by_the_shared_addresses(
     spark_session: SparkSession, mysql_connection: Any, postgres_connection: Any,
     mysql_jdbc_options: dict[str, str], postgres_jdbc_options: dict[str, str], golden_table: str,
 ) -> None:
-    cur = mysql_connection.cursor()
-    cur.execute(f"CREATE TABLE {golden_table} (id INT PRIMARY KEY)")
-    cur.execute(f"INSERT INTO {golden_table} VALUES (1), (2), (3)")
-    mysql_connection.commit()
-    with postgres_connection.cursor() as pg:
-        pg.execute(f"CREATE TABLE {golden_table} (id INT PRIMARY KEY)")
-        pg.execute(f"INSERT INTO {golden_table} VALUES (10), (20)")
-    postgres_connection.commit()
+    commit(mysql_connection, f"CREATE TABLE {golden_table} (id INT PRIMARY KEY)", f"INSERT INTO {golden_table} VALUES (1), (2), (3)")
+    commit(postgres_connection, f"CREATE TABLE {golden_table} (id INT PRIMARY KEY)", f"INSERT INTO {golden_table} VALUES (10), (20)")
     # The reads run in the executors (in the containers): a loopback address would be their own.
     mysql_ids = spark_session.read.format("jdbc").options(**mysql_jdbc_options, dbtable=golden_table).load()
     pg_ids = spark_session.read.format("jdbc").options(**postgres_jdbc_options, dbtable=golden_table).load()

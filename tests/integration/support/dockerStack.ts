@@ -27,9 +27,6 @@ export interface Placed {
     network: DockerNetwork;
 }
 
-/** A port this machine has free on loopback, used on the gateway too (the stack uses its configured port there). */
-const sharedPortNumber = freePort;
-
 export interface KafkaContainer {
     name: string;
     hostBootstrap: string;
@@ -39,7 +36,8 @@ export interface KafkaContainer {
 
 /** Kafka as the stack's persistent container: the component's KAFKA_* environment, the image's start step, three listeners. */
 export async function startKafkaContainer(s: Placed): Promise<KafkaContainer> {
-    const [hostPort, sharedPort] = [await freePort(), await sharedPortNumber()];
+    // The stack uses its configured port on the gateway; here a port free on loopback, whatever this machine runs.
+    const [hostPort, sharedPort] = [await freePort(), await freePort()];
     const internalAdvertised = `${KAFKA.alias}:${KAFKA.ports.internal}`;
     const props = kafkaServerProperties({
         bindHost: "0.0.0.0", internalPort: KAFKA.ports.internal, hostPort: KAFKA.ports.host, controllerPort: KAFKA.ports.controller,
@@ -72,7 +70,7 @@ export interface DatabaseContainer {
 
 /** MariaDB with the component's binlog flags and the project's cnf; the CDC init SQL at start (init file). */
 export async function startMariadbContainer(s: Placed, account: CdcAccount, serverId: number): Promise<DatabaseContainer> {
-    const sharedPort = await sharedPortNumber();
+    const sharedPort = await freePort();
     const name = s.run.name("mysql");
     await runContainer({
         name, image: BASE_IMAGE, network: s.network.name, aliases: [MYSQL.alias], hostname: MYSQL.alias, labels: s.run.labels,
@@ -91,7 +89,7 @@ export async function startMariadbContainer(s: Placed, account: CdcAccount, serv
 
 /** PostgreSQL (Debian's, in the base image) with the component's logical decoding flags, roles and database SQL. */
 export async function startPostgresContainer(s: Placed, account: PostgresCdcAccount, superuserPassword: string): Promise<DatabaseContainer> {
-    const sharedPort = await sharedPortNumber();
+    const sharedPort = await freePort();
     const name = s.run.name("postgres");
     const asPostgres = "setpriv --reuid=postgres --regid=postgres --init-groups";
     const bin = "$(ls -d /usr/lib/postgresql/*/bin | tail -1)";

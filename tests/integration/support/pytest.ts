@@ -12,11 +12,23 @@ export interface PytestRun { code: number | null; output: string; summary: strin
 /** The plugin's tests directory (python/tests). */
 export const PLUGIN_TESTS = path.join(PROJECT_ROOT, "python", "tests");
 
+export interface PytestOptions {
+    /** Where `files` are (default: the plugin's tests). */
+    dir?: string;
+    /** Run as this user (setpriv), who gets the env file; default: as this process. */
+    user?: { uid: number; gid: number };
+}
+
 /** `python -m pytest <files>` with the plugin loaded from its entry point and the endpoints in an env file. */
-export async function runPytest(files: string[], endpoints: Partial<Endpoints>, env: NodeJS.ProcessEnv = {}): Promise<PytestRun> {
-    const envFile = path.join(tempDir("pytest-env"), "env.cdc");
+export async function runPytest(files: string[], endpoints: Partial<Endpoints>, env: NodeJS.ProcessEnv = {}, o: PytestOptions = {}): Promise<PytestRun> {
+    const envDir = tempDir("pytest-env");
+    const envFile = path.join(envDir, "env.cdc");
     fs.writeFileSync(envFile, envLinesOf(endpoints), { mode: 0o600 });
-    const proc = startProcess(venvPython()!, ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", ...files.map((f) => path.join(PLUGIN_TESTS, f))], {
+    const pytest = [venvPython()!, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", ...files.map((f) => path.join(o.dir ?? PLUGIN_TESTS, f))];
+    const asUser = o.user === undefined || o.user.uid === process.getuid?.() ? [] : ["setpriv", `--reuid=${o.user.uid}`, `--regid=${o.user.gid}`, "--clear-groups", "--"];
+    if (asUser.length > 0) for (const p of [envDir, envFile]) fs.chownSync(p, o.user!.uid, o.user!.gid);
+    const [command, ...args] = [...asUser, ...pytest];
+    const proc = startProcess(command, args, {
         cwd: PROJECT_ROOT,
         env: { CDC_ENV_FILE: envFile, CDC_REQUIRE_E2E: "1", ...env },
     });

@@ -1,160 +1,48 @@
-// cdc-test-infra: read config, build the components, export the (readiness-gated) endpoints.
+// cdc-test-infra: read config, stand the stack up on its platform, export the (readiness-gated) endpoints.
 import * as pulumi from "@pulumi/pulumi";
-import { AlertManager } from "./components/alertManager";
-import { DebeziumConnector } from "./components/debeziumConnector";
-import { KafkaBroker } from "./components/kafkaBroker";
-import { KafkaConnect } from "./components/kafkaConnect";
-import { MysqlServer } from "./components/mysqlServer";
-import { StackNetwork } from "./components/network";
-import { PostgresServer } from "./components/postgresServer";
-import { PrometheusServer } from "./components/prometheusServer";
-import { SparkCluster } from "./components/sparkCluster";
-import { binlogPasswordFile, BINLOG_CONNECTOR_CLASSES, MYSQL_PASSWORD_FILE, stackBinlogConnector } from "./lib/debezium";
-import { postgresPasswordFile, POSTGRES_CONNECTOR_CLASS, POSTGRES_PASSWORD_FILE, stackPostgresConnector } from "./lib/postgresConnector";
 import { readStackConfig } from "./lib/stackConfig";
 import { testEnvLines } from "./lib/testEnv";
+import { dockerStack } from "./platforms/docker";
 
-const { settings: s, secrets } = readStackConfig();
-const network = new StackNetwork("network", { project: s.project, stack: s.stack });
-const placement = {
-    project: s.project,
-    stack: s.stack,
-    networkName: network.name,
-    bindAddress: s.bindAddress,
-    fixedHostPorts: s.fixedHostPorts,
-    retainVolumesOnDestroy: s.retainVolumesOnDestroy,
-    // Host drivers: Kafka and the databases are also published on the network's gateway for their jobs.
-    sharedAddress: s.spark.sharedDir === undefined ? undefined : network.gateway(),
-};
+const e = dockerStack(readStackConfig());
 
-const spark = new SparkCluster("spark", {
-    placement,
-    image: s.spark.image,
-    workers: s.spark.workers,
-    workerCores: s.spark.workerCores,
-    workerMemoryMb: s.spark.workerMemoryMb,
-    masterMemoryMb: s.spark.masterMemoryMb,
-    masterHostPort: s.spark.masterPort,
-    uiHostPort: s.spark.uiPort,
-    readiness: s.readiness,
-    sharedDir: s.spark.sharedDir,
-    user: s.spark.user,
-});
-
-const alertmanager = new AlertManager("alertmanager", {
-    placement,
-    image: s.alertmanager.image,
-    hostPort: s.alertmanager.port,
-    memoryMb: s.alertmanager.memoryMb,
-    readiness: s.readiness,
-});
-
-const prometheus = s.prometheus.enabled
-    ? new PrometheusServer("prometheus", {
-        placement,
-        image: s.prometheus.image,
-        hostPort: s.prometheus.port,
-        memoryMb: s.prometheus.memoryMb,
-        testAlert: s.prometheus.testAlert,
-        readiness: s.readiness,
-    })
-    : undefined;
-
-const mysql = new MysqlServer("mysql", {
-    placement,
-    ...s.mysql,
-    hostPort: s.mysql.port,
-    rootPassword: secrets.mysqlRootPassword,
-    cdcPassword: secrets.mysqlCdcPassword,
-    readiness: s.readiness,
-});
-
-const postgres = s.postgres.enabled
-    ? new PostgresServer("postgres", {
-        placement,
-        ...s.postgres,
-        hostPort: s.postgres.port,
-        superuserPassword: secrets.postgresSuperuserPassword,
-        cdcPassword: secrets.postgresCdcPassword,
-        readiness: s.readiness,
-    })
-    : undefined;
-
-// The change-data-capture path: nothing of it exists when cdcEnabled is false.
-const kafka = s.cdcEnabled
-    ? new KafkaBroker("kafka", { placement, image: s.kafka.image, hostPort: s.kafka.port, memoryMb: s.kafka.memoryMb, readiness: s.readiness })
-    : undefined;
-// Kafka Connect starts once Kafka is ready (its internal topics live there); the connector waits only
-// for the database, Kafka and Connect gates, and nothing waits for the connector but its own outputs.
-const connect = kafka
-    ? new KafkaConnect("connect", {
-        placement, image: s.connect.image, hostPort: s.connect.port, memoryMb: s.connect.memoryMb,
-        kafkaBootstrap: kafka.internalBootstrapServers,
-        secretFiles: [
-            { path: MYSQL_PASSWORD_FILE, content: mysql.cdcPasswordSecret.apply((pw) => binlogPasswordFile(MYSQL_PASSWORD_FILE, pw).content) },
-            ...(postgres ? [{ path: POSTGRES_PASSWORD_FILE, content: postgres.cdcPasswordSecret.apply((pw) => postgresPasswordFile(POSTGRES_PASSWORD_FILE, pw).content) }] : []),
-        ],
-        connectorClasses: [BINLOG_CONNECTOR_CLASSES[s.mysql.flavor], ...(postgres ? [POSTGRES_CONNECTOR_CLASS] : [])],
-        readiness: s.readiness,
-    })
-    : undefined;
-const mysqlConnector = kafka && connect
-    ? new DebeziumConnector("mysql-connector", {
-        connect,
-        spec: kafka.internalBootstrapServers.apply((bootstrap) => stackBinlogConnector(s, bootstrap)),
-        readyFirst: [mysql.gate, kafka.gate],
-        redact: [mysql.cdcPasswordSecret],
-        readiness: s.readiness,
-    })
-    : undefined;
-// The PostgreSQL connector in the same Connect cluster, gated like the MySQL one.
-const postgresConnector = kafka && connect && postgres
-    ? new DebeziumConnector("postgres-connector", {
-        connect,
-        spec: stackPostgresConnector(s.postgres),
-        readyFirst: [postgres.gate, kafka.gate],
-        redact: [postgres.cdcPasswordSecret],
-        readiness: s.readiness,
-    })
-    : undefined;
-
-export const environment = s.environment;
-export const sparkMasterUrl = spark.masterUrl;
-export const sparkUiUrl = spark.uiUrl;
-export const sparkInternalMasterUrl = spark.internalMasterUrl;
-export const alertmanagerUrl = alertmanager.url;
-export const alertmanagerInternalUrl = alertmanager.internalUrl;
-export const mysqlFlavor = s.mysql.flavor;
-export const mysqlHost = mysql.host;
-export const mysqlPort = mysql.port;
-export const mysqlSharedHost = mysql.sharedHost;
-export const mysqlSharedPort = mysql.sharedPort;
-export const mysqlDatabase = mysql.database;
-export const mysqlCdcUser = mysql.cdcUser;
-export const mysqlCdcPassword = mysql.cdcPassword;
-export const mysqlRootPassword = mysql.rootPassword;
-export const prometheusUrl = prometheus?.url;
-export const kafkaBootstrapServers = kafka?.bootstrapServers;
-export const kafkaInternalBootstrapServers = kafka?.internalBootstrapServers;
-export const kafkaSharedBootstrapServers = kafka?.sharedBootstrapServers;
-export const connectUrl = connect?.url;
-export const cdcConnectorName = mysqlConnector?.name;
-export const cdcTopicPrefix = mysqlConnector?.topicPrefix;
-export const postgresHost = postgres?.host;
-export const postgresPort = postgres?.port;
-export const postgresSharedHost = postgres?.sharedHost;
-export const postgresSharedPort = postgres?.sharedPort;
-export const postgresDatabase = postgres?.database;
-export const postgresCdcUser = postgres?.cdcUser;
-export const postgresCdcPassword = postgres?.cdcPassword;
-export const postgresPublication = postgres?.publication;
-export const postgresSuperuserPassword = postgres?.superuserPassword;
-export const postgresConnectorName = postgresConnector?.name;
-export const postgresTopicPrefix = postgresConnector?.topicPrefix;
-export const sparkSharedDir = spark.sharedDir;
-export const sparkDriverHost = spark.driverHost;
-export const sparkJarsPackages = spark.jarsPackages;
-export const sparkKafkaPackage = spark.kafkaPackage;
+export const environment = e.environment;
+export const sparkMasterUrl = e.sparkMasterUrl;
+export const sparkUiUrl = e.sparkUiUrl;
+export const sparkInternalMasterUrl = e.sparkInternalMasterUrl;
+export const alertmanagerUrl = e.alertmanagerUrl;
+export const alertmanagerInternalUrl = e.alertmanagerInternalUrl;
+export const mysqlFlavor = e.mysqlFlavor;
+export const mysqlHost = e.mysqlHost;
+export const mysqlPort = e.mysqlPort;
+export const mysqlSharedHost = e.mysqlSharedHost;
+export const mysqlSharedPort = e.mysqlSharedPort;
+export const mysqlDatabase = e.mysqlDatabase;
+export const mysqlCdcUser = e.mysqlCdcUser;
+export const mysqlCdcPassword = e.mysqlCdcPassword;
+export const mysqlRootPassword = e.mysqlRootPassword;
+export const prometheusUrl = e.prometheusUrl;
+export const kafkaBootstrapServers = e.kafkaBootstrapServers;
+export const kafkaInternalBootstrapServers = e.kafkaInternalBootstrapServers;
+export const kafkaSharedBootstrapServers = e.kafkaSharedBootstrapServers;
+export const connectUrl = e.connectUrl;
+export const cdcConnectorName = e.cdcConnectorName;
+export const cdcTopicPrefix = e.cdcTopicPrefix;
+export const postgresHost = e.postgresHost;
+export const postgresPort = e.postgresPort;
+export const postgresSharedHost = e.postgresSharedHost;
+export const postgresSharedPort = e.postgresSharedPort;
+export const postgresDatabase = e.postgresDatabase;
+export const postgresCdcUser = e.postgresCdcUser;
+export const postgresCdcPassword = e.postgresCdcPassword;
+export const postgresPublication = e.postgresPublication;
+export const postgresSuperuserPassword = e.postgresSuperuserPassword;
+export const postgresConnectorName = e.postgresConnectorName;
+export const postgresTopicPrefix = e.postgresTopicPrefix;
+export const sparkSharedDir = e.sparkSharedDir;
+export const sparkDriverHost = e.sparkDriverHost;
+export const sparkJarsPackages = e.sparkJarsPackages;
+export const sparkKafkaPackage = e.sparkKafkaPackage;
 /** `pulumi stack output testEnv --show-secrets > .env.cdc` gives KEY=value lines to source. */
 export const testEnv = pulumi.secret(pulumi.output({
     sparkMasterUrl, sparkUiUrl, alertmanagerUrl, mysqlFlavor, mysqlHost, mysqlPort, mysqlDatabase, mysqlCdcUser, mysqlCdcPassword, prometheusUrl,

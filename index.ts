@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "./lib/stackConfig";
 import { testEnvLines } from "./lib/testEnv";
 import { dockerStack } from "./platforms/docker";
+import { kubernetesStack } from "./platforms/kubernetes";
 
-const e = dockerStack(readStackConfig());
+const config = readStackConfig();
+const e = config.settings.platform === "kubernetes" ? kubernetesStack(config) : dockerStack(config);
 
 export const environment = e.environment;
 export const sparkMasterUrl = e.sparkMasterUrl;

@@ -1,11 +1,21 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectorSpec } from "../lib/debezium";
-import { CONNECTOR_REDACT_ENV, PROJECT_ROOT, probeArgv, probeBuildProblem, probeShellCommand } from "../lib/probes";
-import type { KafkaConnect } from "./kafkaConnect";
+import { CONNECTOR_REDACT_ENV, PROJECT_ROOT, probeArgv, probeBuildProblem, probeShellCommand, type KubeForward } from "../lib/probes";
+
+/** The Kafka Connect worker a connector is registered with, on either platform. */
+export interface ConnectWorker {
+    /** REST API, released by the worker's gate. */
+    url: pulumi.Output<string>;
+    gate: pulumi.Resource;
+    /** Changes when the worker is replaced: the connector is registered again. */
+    revision: pulumi.Output<string>;
+}
 
 export interface DebeziumConnectorArgs {
-    connect: KafkaConnect;
+    connect: ConnectWorker;
+    /** Platform kubernetes: the REST API through a port-forward to this Service. */
+    kube?: KubeForward;
     /** Name and config (no secret in it: `${file:...}` references to the worker's secret files). */
     spec: pulumi.Input<ConnectorSpec>;
     /** The gates of what the connector reads and writes (its database, Kafka); the Connect gate is added. */
@@ -33,14 +43,14 @@ export class DebeziumConnector extends pulumi.ComponentResource {
         const spec = pulumi.output(args.spec);
         const register = pulumi.all([args.connect.url, spec]).apply(([url, s]) => probeShellCommand(probeArgv(
             { service: "connector", url, name: s.name, config: s.config },
-            { ...args.readiness, containers: [] })));
+            { ...args.readiness, containers: [], ...(args.kube === undefined ? {} : { kube: args.kube }) })));
         const gate = new command.local.Command(`${name}-register`, {
             create: register,
             update: register,
             dir: PROJECT_ROOT,
             environment: { [CONNECTOR_REDACT_ENV]: pulumi.secret(pulumi.all(args.redact).apply((xs) => xs.join("\n"))) },
             // A replaced worker is registered with again (its stored config survives in Kafka; the gate re-checks it).
-            triggers: [args.connect.container.id],
+            triggers: [args.connect.revision],
             // The probe redacts the secrets it is given; what it prints (states, the connector's trace) is for the user.
             logging: "stdoutAndStderr",
         }, { parent: this, dependsOn: [...args.readyFirst, args.connect.gate] });

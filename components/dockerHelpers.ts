@@ -1,7 +1,6 @@
 // Pieces every service component builds its containers from.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { stackLabels } from "../lib/naming";
 
 /** Where a service's ports are published and which Docker objects it is named and labelled after. */
@@ -88,9 +87,4 @@ export function pulledImage(name: string, reference: string, parent: pulumi.Reso
 
 export function dataVolume(name: string, p: Placement, dockerVolumeName: string, role: string, parent: pulumi.Resource): docker.Volume {
     return new docker.Volume(name, { name: dockerVolumeName, labels: labels(p, role) }, { parent, retainOnDelete: p.retainVolumesOnDestroy });
-}
-
-/** Passwords safe in SQL, shell and URLs; stored in state, so stable across updates. */
-export function generatedPassword(name: string, parent: pulumi.Resource): pulumi.Output<string> {
-    return new random.RandomPassword(name, { length: 24, special: false }, { parent }).result;
 }

@@ -5,7 +5,8 @@ import { binlogFlags, cdcInitSql, credentialsSql, entrypointScript, MYSQL, MYSQL
 import { dockerName } from "../lib/naming";
 import { PROBE_SECRET_ENV } from "../lib/probes";
 import type { MysqlFlavor } from "../lib/settings";
-import { containerBase, dataVolume, generatedPassword, hostAddress, hostPortOf, publishedPort, pulledImage, sharedPorts, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, sharedPorts, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { generatedPassword } from "./passwords";
 import { ReadinessGate } from "./readinessGate";
 
 export interface MysqlServerArgs {

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { dockerName } from "../lib/naming";
 import { logicalDecodingFlags, POSTGRES, postgresDatabaseSql, postgresRolesSql, postgresStartScript, SQL_DIR_ENV } from "../lib/postgres";
 import { PROBE_SECRET_ENV } from "../lib/probes";
-import { containerBase, dataVolume, generatedPassword, hostAddress, hostPortOf, publishedPort, pulledImage, sharedPorts, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, sharedPorts, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
+import { generatedPassword } from "./passwords";
 import { ReadinessGate } from "./readinessGate";
 
 export interface PostgresServerArgs {

@@ -1,14 +1,19 @@
 import * as command from "@pulumi/command";
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT_ROOT, probeArgv, probeBuildProblem, probeShellCommand, type ProbeRequest, type ProbeTiming } from "../lib/probes";
+import { PROJECT_ROOT, probeArgv, probeBuildProblem, probeShellCommand, type KubeForward, type ProbeRequest, type ProbeTiming } from "../lib/probes";
 
 export interface ReadinessGateArgs {
     /** What to probe; Outputs so host ports read back from containers can be used. */
     request: pulumi.Input<ProbeRequest>;
-    timing: Omit<ProbeTiming, "containers">;
+    timing: Omit<ProbeTiming, "containers" | "kube">;
     /** The service's containers: the gate waits for them, shows their logs on failure, and re-runs when one is replaced. */
     containers: docker.Container[];
+    /**
+     * Platform kubernetes instead of containers: the probe forwards to this Service itself, waits for
+     * `workloads`, shows their pods on failure, and re-runs when a pod template changes.
+     */
+    kube?: { forward: KubeForward; workloads: pulumi.CustomResource[]; templates: pulumi.Input<unknown>[] };
     /** Secrets for the probe, passed as environment variables. */
     secretEnv?: Record<string, pulumi.Input<string>>;
 }
@@ -27,18 +32,18 @@ export class ReadinessGate extends pulumi.ComponentResource {
         if (buildProblem) throw new Error(`the readiness probe is not built from the current sources (${buildProblem}): run \`npm run build\``);
         const hasSecrets = args.secretEnv !== undefined && Object.keys(args.secretEnv).length > 0;
         const create = pulumi.all([args.request, pulumi.all(args.containers.map((c) => c.name))]).apply(([request, containers]) =>
-            probeShellCommand(probeArgv(request, { ...args.timing, containers })));
+            probeShellCommand(probeArgv(request, { ...args.timing, containers, ...(args.kube === undefined ? {} : { kube: args.kube.forward }) })));
         const probe = new command.local.Command(`${name}-probe`, {
             create,
             dir: PROJECT_ROOT,
             environment: args.secretEnv,
-            // A replaced container has a new id: the probe runs again.
-            triggers: args.containers.map((c) => c.id),
+            // A replaced container has a new id, a changed workload a new pod template: the probe runs again.
+            triggers: [...args.containers.map((c) => c.id), ...(args.kube?.templates ?? [])],
             // The probe never prints secrets, but a gate with secrets logs nothing and keeps its output secret.
             logging: hasSecrets ? "none" : "stdoutAndStderr",
         }, {
             parent: this,
-            dependsOn: args.containers,
+            dependsOn: [...args.containers, ...(args.kube?.workloads ?? [])],
             additionalSecretOutputs: hasSecrets ? ["stdout", "stderr"] : [],
         });
         this.verdict = probe.stdout;

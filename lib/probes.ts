@@ -20,11 +20,27 @@ export type ProbeRequest =
 export type ProbeService = ProbeRequest["service"];
 export const PROBE_SERVICES: readonly ProbeService[] = ["spark", "alertmanager", "mysql", "prometheus", "kafka", "connect", "connector", "postgres"];
 
+/**
+ * Platform kubernetes: the probe reaches the service through the API server (`kubectl port-forward` to
+ * the Service, which it opens and reopens itself), dialing the request's address on a local port.
+ */
+export interface KubeForward {
+    /** Absent: the kubeconfig's current context. */
+    context?: string;
+    namespace: string;
+    service: string;
+    /** The Service port forwarded to. */
+    port: number;
+    /** The pods' role label: their state and last log lines are shown when the probe gives up. */
+    role: string;
+}
+
 export interface ProbeTiming {
     timeoutSeconds: number;
     intervalMs: number;
     /** Containers whose last log lines are shown when the probe gives up. */
     containers: string[];
+    kube?: KubeForward;
 }
 
 /** Secrets reach the probe through these variables, never through its arguments. */
@@ -88,6 +104,11 @@ export function probeArgv(request: ProbeRequest, timing: ProbeTiming): string[] 
     }
     args.push("--timeout", String(timing.timeoutSeconds), "--interval", String(timing.intervalMs));
     for (const c of timing.containers) args.push("--container", c);
+    if (timing.kube !== undefined) {
+        const k = timing.kube;
+        if (k.context !== undefined) args.push("--kube-context", k.context);
+        args.push("--kube-namespace", k.namespace, "--kube-service", k.service, "--kube-port", String(k.port), "--kube-role", k.role);
+    }
     return args;
 }
 
@@ -151,6 +172,8 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
                 plugin: { type: "string", multiple: true }, name: { type: "string" }, config: { type: "string" },
                 database: { type: "string" }, publication: { type: "string" },
                 timeout: { type: "string" }, interval: { type: "string" }, container: { type: "string", multiple: true },
+                "kube-context": { type: "string" }, "kube-namespace": { type: "string" }, "kube-service": { type: "string" },
+                "kube-port": { type: "string" }, "kube-role": { type: "string" },
             },
         });
     } catch (err) {
@@ -163,6 +186,15 @@ export function parseProbeArgv(argv: string[]): { request: ProbeRequest; timing:
         intervalMs: requireInt("interval", v.interval, 1, 600000),
         containers: v.container ?? [],
     };
+    if (v["kube-namespace"] !== undefined) {
+        timing.kube = {
+            ...(v["kube-context"] === undefined ? {} : { context: v["kube-context"] }),
+            namespace: v["kube-namespace"],
+            service: requireText("kube-service", v["kube-service"]),
+            port: requireInt("kube-port", v["kube-port"], 1, 65535),
+            role: requireText("kube-role", v["kube-role"]),
+        };
+    }
     let request: ProbeRequest;
     switch (service as ProbeService) {
         case "spark":

@@ -12,6 +12,12 @@ export const SNAPSHOT_MODES = ["initial", "always", "when_needed", "no_data", "r
 export type SnapshotMode = (typeof SNAPSHOT_MODES)[number];
 
 export type EnvironmentKind = "persistent" | "ephemeral";
+
+export const PLATFORMS = ["docker", "kubernetes"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+/** Service types a Kubernetes stack may ask for; ClusterIP keeps everything inside the cluster. */
+export const KUBERNETES_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
+export type KubernetesServiceType = (typeof KUBERNETES_SERVICE_TYPES)[number];
 /** Stacks named like this are throwaway per-pull-request environments unless configured otherwise. */
 export const EPHEMERAL_STACK_NAME = /^pr-\d+$/;
 
@@ -74,8 +80,49 @@ const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_SLOT_NAME = /^[a-z0-9_]{1,63}$/;
 const SHARED_DIR = /^(auto|(?!.*\/\.\.?(\/|$))(\/[A-Za-z0-9_.@+-]+)+)$/;
 const SPARK_USER = /^(auto|image|\d{1,10}:\d{1,10})$/;
+/** RFC 1123 label: what Kubernetes allows as a namespace name. */
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// Context names are free text in a kubeconfig; no whitespace or quotes keeps them safe on a command line.
+const KUBE_CONTEXT = /^[^\s'"]{1,253}$/;
+const STORAGE_CLASS = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 export const SETTINGS_SCHEMA = {
+    platform: {
+        type: "string",
+        default: "docker",
+        description: "Where the stack runs: docker (one Docker daemon, local or DOCKER_HOST) or kubernetes (a namespace of the cluster kubeContext names)",
+        oneOf: PLATFORMS,
+    },
+    kubeContext: {
+        type: "string",
+        default: "",
+        description: "platform kubernetes: the kubeconfig context of the cluster; empty: the kubeconfig's current context (KUBECONFIG or ~/.kube/config)",
+        optional: true,
+        pattern: KUBE_CONTEXT,
+        patternHelp: "a kubeconfig context name without whitespace or quotes",
+    },
+    kubernetesNamespace: {
+        type: "string",
+        default: "",
+        description: "platform kubernetes: the environment's namespace, created and labelled by the stack; empty: <project>-<stack>",
+        optional: true,
+        pattern: DNS_LABEL,
+        patternHelp: "lowercase letters, digits and -, starting and ending with a letter or digit, at most 63 characters",
+    },
+    kubernetesServiceType: {
+        type: "string",
+        default: "ClusterIP",
+        description: "platform kubernetes: type of every Service; ClusterIP exposes nothing outside the cluster (tests outside reach it through kubectl port-forward)",
+        oneOf: KUBERNETES_SERVICE_TYPES,
+    },
+    kubernetesStorageClass: {
+        type: "string",
+        default: "",
+        description: "platform kubernetes: StorageClass of the data volumes' PersistentVolumeClaims; empty: the cluster's default class",
+        optional: true,
+        pattern: STORAGE_CLASS,
+        patternHelp: "a StorageClass name: lowercase letters, digits, - and .",
+    },
     bindAddress: {
         type: "string",
         default: "127.0.0.1",
@@ -325,9 +372,22 @@ export const DEFAULT_MYSQL_IMAGES: Record<MysqlFlavor, string> = {
     mariadb: "mariadb:11.4",
 };
 
+/** Where a Kubernetes stack lives and how its Services are exposed. */
+export interface KubernetesSettings {
+    /** Absent: the kubeconfig's current context. */
+    context?: string;
+    namespace: string;
+    serviceType: KubernetesServiceType;
+    /** Absent: the cluster's default StorageClass. */
+    storageClass?: string;
+}
+
 export interface Settings {
     project: string;
     stack: string;
+    platform: Platform;
+    /** Present exactly when platform is kubernetes. */
+    kubernetes?: KubernetesSettings;
     bindAddress: string;
     environment: EnvironmentKind;
     /** false: Docker assigns every published host port (ephemeral environments). */
@@ -446,7 +506,11 @@ export function parseSettings(raw: Raw, project: string, stack: string, host: Ho
         problems.push(`debeziumServerId = ${p.debeziumServerId}: expected an id different from mysqlServerId (${p.mysqlServerId}); the connector joins the server as a replica`);
     }
     problems.push(...postgresProblems(p));
-    const hostDrivers = resolveHostDrivers(p.sparkSharedDir, p.sparkUser, stack, host, problems);
+    const platform = p.platform as Platform;
+    const hostDrivers = platform === "kubernetes"
+        ? kubernetesHostDrivers(raw, p, problems)
+        : resolveHostDrivers(p.sparkSharedDir, p.sparkUser, stack, host, problems);
+    if (platform === "docker") problems.push(...dockerPlatformProblems(raw));
     if (problems.length > 0) throw new SettingsError(problems);
     const flavor = p.mysqlFlavor as MysqlFlavor;
     const environment: EnvironmentKind = p.environment === "auto"
@@ -455,6 +519,15 @@ export function parseSettings(raw: Raw, project: string, stack: string, host: Ho
     return {
         project,
         stack,
+        platform,
+        ...(platform === "kubernetes" ? {
+            kubernetes: {
+                ...(p.kubeContext ? { context: p.kubeContext } : {}),
+                namespace: p.kubernetesNamespace || defaultNamespace(project, stack),
+                serviceType: p.kubernetesServiceType as KubernetesServiceType,
+                ...(p.kubernetesStorageClass ? { storageClass: p.kubernetesStorageClass } : {}),
+            },
+        } : {}),
         bindAddress: p.bindAddress,
         environment,
         fixedHostPorts: environment === "persistent",
@@ -528,6 +601,38 @@ function postgresProblems(p: Parsed): string[] {
         problems.push(`postgresConnectorName = ${JSON.stringify(p.postgresConnectorName)}: expected a name different from debeziumConnectorName (the MySQL connector in the same Connect cluster)`);
     }
     return problems;
+}
+
+/** `<project>-<stack>` as a namespace name: lowercase, other characters as -, at most 63. */
+export function defaultNamespace(project: string, stack: string): string {
+    return `${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").slice(0, 63).replace(/^-+|-+$/g, "");
+}
+
+const KUBERNETES_KEYS = ["kubeContext", "kubernetesNamespace", "kubernetesServiceType", "kubernetesStorageClass"] as const;
+
+/** Kubernetes settings on a Docker stack are a mistake (a forgotten `platform`), not something to ignore. */
+function dockerPlatformProblems(raw: Raw): string[] {
+    return KUBERNETES_KEYS.filter((key) => raw[key] !== undefined && raw[key]!.trim() !== "")
+        .map((key) => `${key} = ${JSON.stringify(raw[key])}: applies to platform kubernetes only; set platform to kubernetes or remove ${key}`);
+}
+
+/**
+ * Host drivers need a directory the driver's machine and every executor share at one path: nodes of
+ * a cluster share none. `auto` switches them off; an explicit path, or a host address to bind, is refused.
+ */
+function kubernetesHostDrivers(raw: Raw, p: Parsed, problems: string[]): Pick<Settings["spark"], "sharedDirOffReason" | "user"> {
+    if (p.sparkSharedDir !== "auto" && p.sparkSharedDir !== "") {
+        problems.push(`sparkSharedDir = ${JSON.stringify(p.sparkSharedDir)}: platform kubernetes has no directory shared between this machine and the cluster's nodes, so a driver here and the executors cannot see the same file: tables. ` +
+            "Set sparkSharedDir to auto or \"\" and run drivers inside the namespace (spark://spark-master:7077), with Delta tables on the Spark data volume or an object store");
+    }
+    if (raw.bindAddress !== undefined && p.bindAddress !== SETTINGS_SCHEMA.bindAddress.default) {
+        problems.push(`bindAddress = ${JSON.stringify(raw.bindAddress)}: platform kubernetes publishes no host ports; Services are ${p.kubernetesServiceType} (kubernetesServiceType), and tests outside the cluster use kubectl port-forward`);
+    }
+    const result: Pick<Settings["spark"], "sharedDirOffReason" | "user"> = {};
+    if (p.sparkSharedDir === "auto") result.sharedDirOffReason = "platform kubernetes: the cluster's nodes share no directory with this machine; run drivers inside the namespace (spark://spark-master:7077)";
+    // An explicit uid:gid still applies (the pods' runAsUser); auto and image mean the image's user.
+    if (/^\d+:\d+$/.test(p.sparkUser)) result.user = p.sparkUser;
+    return result;
 }
 
 /**

@@ -67,10 +67,14 @@ export function testEnvLines(e: Endpoints): string {
     return envLinesOf(e);
 }
 
+/** Variable -> value for the endpoints given (a Kubernetes Secret's data for pods' `envFrom`). */
+export function testEnvValues(e: Partial<Endpoints>): Record<string, string> {
+    return Object.fromEntries((Object.keys(TEST_ENV_KEYS) as (keyof Endpoints)[])
+        .filter((key) => e[key] !== undefined)
+        .map((key) => [TEST_ENV_KEYS[key], String(e[key])]));
+}
+
 /** Lines for the endpoints given; tests that stand up part of the stack write theirs with it. */
 export function envLinesOf(e: Partial<Endpoints>): string {
-    return (Object.keys(TEST_ENV_KEYS) as (keyof Endpoints)[])
-        .filter((key) => e[key] !== undefined)
-        .map((key) => `${TEST_ENV_KEYS[key]}=${shellValue(String(e[key]))}`)
-        .join("\n") + "\n";
+    return Object.entries(testEnvValues(e)).map(([name, value]) => `${name}=${shellValue(value)}`).join("\n") + "\n";
 }

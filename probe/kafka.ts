@@ -2,7 +2,8 @@
 // back the address the host dialed (any other address is where every client would go next), and a
 // topic can be created, written and read back.
 import { randomBytes } from "crypto";
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from "kafkajs";
+import * as net from "net";
+import { Kafka, logLevel, type Admin, type Consumer, type ISocketFactory, type Producer } from "kafkajs";
 import { describeError, type Observation, type ReadinessCheck } from "./poll";
 
 // kafkajs 2.2.4 arms a timer with a negative delay (requestQueue's throttle check), which Node >= 23
@@ -65,10 +66,25 @@ async function readBack(consumer: Consumer, topic: string, value: string): Promi
     });
 }
 
-/** The probe's client of one listener, for one attempt. */
-function probeClient(bootstrap: string, timeoutMs: number): Kafka {
+/**
+ * Connections to `advertised` go to `dial` instead (a local port-forward to the broker), so the client
+ * follows the broker's own metadata as any client would, while its bytes take the tunnel.
+ */
+export function routedSocketFactory(advertised: string, dial: string): ISocketFactory {
+    const [dialHost, dialPort] = [dial.slice(0, dial.lastIndexOf(":")), Number(dial.slice(dial.lastIndexOf(":") + 1))];
+    return ({ host, port, onConnect }) => {
+        const routed = `${host}:${port}` === advertised;
+        const socket = net.connect({ host: routed ? dialHost : host, port: routed ? dialPort : port }, onConnect);
+        socket.setKeepAlive(true, 60_000);
+        return socket;
+    };
+}
+
+/** The probe's client of one listener, for one attempt; `dial`: where connections to `bootstrap` really go. */
+function probeClient(bootstrap: string, timeoutMs: number, dial?: string): Kafka {
     return new Kafka({
         clientId: "cdc-infra-probe", brokers: [bootstrap], logLevel: logLevel.NOTHING,
+        ...(dial === undefined ? {} : { socketFactory: routedSocketFactory(bootstrap, dial) }),
         connectionTimeout: Math.min(timeoutMs, 3_000), requestTimeout: timeoutMs,
         // The probe's loop retries the whole attempt; kafkajs' own retries would hide the answer.
         retry: { retries: 0 },
@@ -90,14 +106,14 @@ async function advertisedVia(bootstrap: string, timeoutMs: number): Promise<Obse
  * The broker through its host listener (metadata, then a topic written and read back) and, with host
  * drivers, metadata through the SHARED listener on the network's gateway, which must advertise itself.
  */
-export function kafkaCheck(bootstrap: string, topic: string, sharedBootstrap?: string): ReadinessCheck {
+export function kafkaCheck(bootstrap: string, topic: string, sharedBootstrap?: string, dial?: string): ReadinessCheck {
     const shared = sharedBootstrap === undefined ? "" : `, and the shared listener at ${sharedBootstrap} advertising itself`;
     return {
         service: "kafka",
         endpoint: bootstrap,
         expected: `metadata from the broker advertising ${bootstrap}, and topic ${topic} created, written and read back${shared}`,
         async attempt(timeoutMs) {
-            const kafka = probeClient(bootstrap, timeoutMs);
+            const kafka = probeClient(bootstrap, timeoutMs, dial);
             const admin: Admin = kafka.admin();
             const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
             const groupId = `cdc-infra-probe-${randomBytes(6).toString("hex")}`;

@@ -2,6 +2,7 @@
 // Progress goes to stderr, the verdict to stdout; exit 0 when ready, 1 when not, 2 on bad usage.
 import { CONNECTOR_REDACT_ENV, parseProbeArgv, ProbeUsageError, PROBE_SECRET_ENV, PROBE_SERVICES, type ProbeRequest } from "../lib/probes";
 import { crashWatch, dockerCli, type DockerRunner } from "./containers";
+import { freeLocalPort, kubePodReport, openTunnel, type Tunnel } from "./kubeForward";
 import { containerLogReport, dockerLogReader, type LogReader } from "./logs";
 import { NotReadyError, waitUntilReady, type ReadinessCheck } from "./poll";
 
@@ -19,12 +20,39 @@ const NOT_PUBLISHED: ReadinessCheck["attempt"] = async () => ({
     ready: false, fatal: true, observed: "no host port was published: the container was not running when its ports were read",
 });
 
-export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv): ReadinessCheck {
-    const check = clientCheckFor(request, env);
+/** The request with its address replaced by the tunnel's local end; Kafka keeps its address and dials the tunnel. */
+export function throughTunnel(request: ProbeRequest, local: string): { request: ProbeRequest; dial?: string } {
+    const [host, port] = [local.slice(0, local.lastIndexOf(":")), Number(local.slice(local.lastIndexOf(":") + 1))];
+    switch (request.service) {
+        case "kafka":
+            // The broker advertises the address outside clients dial through their own port-forward: keep checking that.
+            return { request, dial: local };
+        case "mysql":
+        case "postgres":
+            return { request: { ...request, host, port } };
+        default:
+            return { request: { ...request, url: request.url.replace(new URL(request.url).host, local) } };
+    }
+}
+
+/** Each attempt first makes sure the forward runs: one that is not up yet is an observation like any other. */
+function tunnelled(check: ReadinessCheck, tunnel: Tunnel, target: string): ReadinessCheck {
+    return {
+        ...check,
+        endpoint: `${check.endpoint} (through kubectl port-forward to ${target})`,
+        async attempt(timeoutMs) {
+            const notForwarding = await tunnel.ensure(Math.max(timeoutMs, 5_000));
+            return notForwarding === undefined ? check.attempt(timeoutMs) : { ready: false, observed: notForwarding };
+        },
+    };
+}
+
+export function checkFor(request: ProbeRequest, env: NodeJS.ProcessEnv, dial?: string): ReadinessCheck {
+    const check = clientCheckFor(request, env, dial);
     return unpublished(request) ? { ...check, attempt: NOT_PUBLISHED } : check;
 }
 
-function clientCheckFor(request: ProbeRequest, env: NodeJS.ProcessEnv): ReadinessCheck {
+function clientCheckFor(request: ProbeRequest, env: NodeJS.ProcessEnv, dial?: string): ReadinessCheck {
     switch (request.service) {
         case "spark":
             return (require("./spark") as typeof import("./spark")).sparkCheck(request.url, request.expectedWorkers);
@@ -33,7 +61,7 @@ function clientCheckFor(request: ProbeRequest, env: NodeJS.ProcessEnv): Readines
         case "prometheus":
             return (require("./prometheus") as typeof import("./prometheus")).prometheusCheck(request.url, request.alertmanagerTarget);
         case "kafka":
-            return (require("./kafka") as typeof import("./kafka")).kafkaCheck(request.bootstrap, request.topic, request.sharedBootstrap);
+            return (require("./kafka") as typeof import("./kafka")).kafkaCheck(request.bootstrap, request.topic, request.sharedBootstrap, dial);
         case "mysql": {
             const missing = [PROBE_SECRET_ENV.mysqlRootPassword, PROBE_SECRET_ENV.mysqlCdcPassword].filter((name) => !env[name]);
             if (missing.length > 0) throw new ProbeUsageError(`environment ${missing.join(", ")} not set: the mysql probe reads passwords from the environment`);
@@ -72,9 +100,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     let request: ProbeRequest;
     let timing;
     let check: ReadinessCheck;
+    let tunnel: Tunnel | undefined;
     try {
         ({ request, timing } = parseProbeArgv(argv));
-        check = checkFor(request, env);
+        if (timing.kube !== undefined) {
+            tunnel = openTunnel(timing.kube, await freeLocalPort(), env);
+            const routed = throughTunnel(request, tunnel.local);
+            check = tunnelled(checkFor(routed.request, env, routed.dial), tunnel, `service/${timing.kube.service}:${timing.kube.port}`);
+        } else {
+            check = checkFor(request, env);
+        }
     } catch (err) {
         if (!(err instanceof ProbeUsageError)) throw err;
         process.stderr.write(`probe: ${err.message}\nusage: probe <${PROBE_SERVICES.join("|")}> [options] --timeout <s> --interval <ms> [--container <name>]...\n`);
@@ -91,8 +126,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         return 0;
     } catch (err) {
         if (!(err instanceof NotReadyError)) throw err;
-        const logs = timing.containers.length > 0 ? "\n" + await containerLogTails(timing.containers, env) : "";
+        let logs = timing.containers.length > 0 ? "\n" + await containerLogTails(timing.containers, env) : "";
+        if (timing.kube !== undefined) logs += "\n" + kubePodReport(timing.kube, env);
         process.stderr.write(`${err.message}${logs}\n`);
         return 1;
+    } finally {
+        tunnel?.close();
     }
 }

@@ -1,0 +1,70 @@
+// Where a Kubernetes stack's services are reached: from outside the cluster through `kubectl port-forward`
+// on the configured local ports (what the program's outputs and env lines say), and inside the namespace
+// by Service name (the lines a Job in the namespace gets). Both are plain functions of the settings.
+import { ALERTMANAGER } from "../alertmanager";
+import { KAFKA } from "../kafka";
+import { KAFKA_CONNECT } from "../kafkaConnect";
+import { MYSQL } from "../mysql";
+import { POSTGRES } from "../postgres";
+import { PROMETHEUS } from "../prometheus";
+import type { Settings } from "../settings";
+import { SPARK, sparkMasterUrl } from "../spark";
+import { KAFKA_INTERNAL_BOOTSTRAP } from "./cdc";
+
+/** 127.0.0.1: port-forwards listen on loopback only. */
+export const FORWARD_ADDRESS = "127.0.0.1";
+
+export interface PortForward {
+    service: string;
+    /** The Service's port. */
+    port: number;
+    /** The local port the outside endpoints name. */
+    localPort: number;
+}
+
+/** The forwards the outside endpoints assume, one per Service port; what `npm run env:forward` opens. */
+export function portForwards(s: Settings): PortForward[] {
+    const f = (service: string, port: number, localPort: number): PortForward => ({ service, port, localPort });
+    return [
+        f(SPARK.masterAlias, SPARK.rpcPort, s.spark.masterPort),
+        f(SPARK.masterAlias, SPARK.masterUiPort, s.spark.uiPort),
+        f(ALERTMANAGER.alias, ALERTMANAGER.port, s.alertmanager.port),
+        f(MYSQL.alias, MYSQL.port, s.mysql.port),
+        ...(s.prometheus.enabled ? [f(PROMETHEUS.alias, PROMETHEUS.port, s.prometheus.port)] : []),
+        ...(s.cdcEnabled ? [
+            // The HOST listener, which advertises 127.0.0.1:<kafkaPort> (see kafkaObjects).
+            f(KAFKA.alias, KAFKA.ports.host, s.kafka.port),
+            f(KAFKA_CONNECT.alias, KAFKA_CONNECT.restPort, s.connect.port),
+        ] : []),
+        ...(s.postgres.enabled ? [f(POSTGRES.alias, POSTGRES.port, s.postgres.port)] : []),
+    ];
+}
+
+/** What a client outside the cluster dials, once the forwards run. */
+export function outsideAddresses(s: Settings) {
+    const at = (port: number) => `${FORWARD_ADDRESS}:${port}`;
+    return {
+        sparkMasterUrl: sparkMasterUrl(FORWARD_ADDRESS, s.spark.masterPort),
+        sparkUiUrl: `http://${at(s.spark.uiPort)}`,
+        alertmanagerUrl: `http://${at(s.alertmanager.port)}`,
+        mysql: { host: FORWARD_ADDRESS, port: s.mysql.port },
+        prometheusUrl: `http://${at(s.prometheus.port)}`,
+        kafkaBootstrapServers: at(s.kafka.port),
+        connectUrl: `http://${at(s.connect.port)}`,
+        postgres: { host: FORWARD_ADDRESS, port: s.postgres.port },
+    };
+}
+
+/** What a pod in the namespace dials: Service names and the services' own ports. */
+export function insideAddresses() {
+    return {
+        sparkMasterUrl: sparkMasterUrl(SPARK.masterAlias, SPARK.rpcPort),
+        sparkUiUrl: `http://${SPARK.masterAlias}:${SPARK.masterUiPort}`,
+        alertmanagerUrl: `http://${ALERTMANAGER.alias}:${ALERTMANAGER.port}`,
+        mysql: { host: MYSQL.alias, port: MYSQL.port },
+        prometheusUrl: `http://${PROMETHEUS.alias}:${PROMETHEUS.port}`,
+        kafkaBootstrapServers: KAFKA_INTERNAL_BOOTSTRAP,
+        connectUrl: `http://${KAFKA_CONNECT.alias}:${KAFKA_CONNECT.restPort}`,
+        postgres: { host: POSTGRES.alias, port: POSTGRES.port },
+    };
+}

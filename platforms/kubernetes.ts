@@ -1,0 +1,204 @@
+// The stack in one namespace of a Kubernetes cluster: the same services, settings, gates and outputs as
+// on Docker, from the pure manifests of lib/kubernetes. Outputs name the addresses a test process outside
+// the cluster dials through `kubectl port-forward` (npm run env:forward); pods in the namespace get the
+// Service-name lines from the Secret cdc-test-env.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import { ALERTMANAGER, ALERTMANAGER_CONFIG_FILE, routeReceiverOf } from "../lib/alertmanager";
+import { binlogPasswordFile, BINLOG_CONNECTOR_CLASSES, MYSQL_PASSWORD_FILE, stackBinlogConnector } from "../lib/debezium";
+import { KAFKA, KAFKA_PROBE_TOPIC } from "../lib/kafka";
+import { KAFKA_CONNECT } from "../lib/kafkaConnect";
+import { connectObjects, KAFKA_INTERNAL_BOOTSTRAP, kafkaObjects } from "../lib/kubernetes/cdc";
+import { mysqlObjects, mysqlSecretFiles, postgresObjects, postgresSecretFiles } from "../lib/kubernetes/databases";
+import { insideAddresses, outsideAddresses } from "../lib/kubernetes/endpoints";
+import { alertmanagerObjects, prometheusObjects } from "../lib/kubernetes/monitoring";
+import { secret, type KubePlacement } from "../lib/kubernetes/objects";
+import { sparkObjects } from "../lib/kubernetes/spark";
+import { MYSQL } from "../lib/mysql";
+import { POSTGRES } from "../lib/postgres";
+import { postgresPasswordFile, POSTGRES_CONNECTOR_CLASS, POSTGRES_PASSWORD_FILE, stackPostgresConnector } from "../lib/postgresConnector";
+import { PROBE_SECRET_ENV, type KubeForward } from "../lib/probes";
+import { PROMETHEUS } from "../lib/prometheus";
+import { SPARK, SPARK_KAFKA_PACKAGE, sparkJarsPackages } from "../lib/spark";
+import type { StackConfig } from "../lib/stackConfig";
+import { testEnvValues, type Endpoints } from "../lib/testEnv";
+import { DebeziumConnector } from "../components/debeziumConnector";
+import { KubeEnvironment } from "../components/kubernetes/environment";
+import { createObjects } from "../components/kubernetes/objects";
+import { KubeService } from "../components/kubernetes/service";
+import { generatedPassword } from "../components/passwords";
+import type { StackEndpoints } from "./endpoints";
+
+export function kubernetesStack({ settings: s, secrets }: StackConfig): StackEndpoints {
+    const k = s.kubernetes!;
+    const provider = new k8s.Provider("kubernetes", { ...(k.context === undefined ? {} : { context: k.context }) });
+    const p: KubePlacement = {
+        project: s.project, stack: s.stack, namespace: k.namespace, serviceType: k.serviceType,
+        retainData: s.retainVolumesOnDestroy, ...(k.storageClass === undefined ? {} : { storageClass: k.storageClass }),
+    };
+    const memory = [
+        s.spark.masterMemoryMb, ...Array.from({ length: s.spark.workers }, () => s.spark.workerMemoryMb + SPARK.workerOverheadMb),
+        s.alertmanager.memoryMb, s.mysql.memoryMb,
+        ...(s.prometheus.enabled ? [s.prometheus.memoryMb] : []),
+        ...(s.cdcEnabled ? [s.kafka.memoryMb, s.connect.memoryMb] : []),
+        ...(s.postgres.enabled ? [s.postgres.memoryMb] : []),
+    ];
+    const environment = new KubeEnvironment("environment", { placement: p, servicesMemoryMb: memory }, { providers: { kubernetes: provider } });
+    const inNamespace: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider }, dependsOn: environment.ready };
+    const forward = (service: string, port: number, role: string): KubeForward =>
+        ({ ...(k.context === undefined ? {} : { context: k.context }), namespace: k.namespace, service, port, role });
+    const outside = outsideAddresses(s);
+    const common = { retainData: p.retainData, readiness: s.readiness };
+
+    const spark = new KubeService("spark", {
+        ...common,
+        objects: sparkObjects(p, { ...s.spark }),
+        request: { service: "spark", url: outside.sparkUiUrl, expectedWorkers: s.spark.workers },
+        forward: forward(SPARK.masterAlias, SPARK.masterUiPort, "spark-master"),
+    }, inNamespace);
+
+    const routeReceiver = routeReceiverOf(fs.readFileSync(ALERTMANAGER_CONFIG_FILE, "utf8"));
+    if (!routeReceiver) throw new Error(`${ALERTMANAGER_CONFIG_FILE} has no route.receiver`);
+    const alertmanager = new KubeService("alertmanager", {
+        ...common,
+        objects: alertmanagerObjects(p, s.alertmanager),
+        request: { service: "alertmanager", url: outside.alertmanagerUrl, routeReceiver },
+        forward: forward(ALERTMANAGER.alias, ALERTMANAGER.port, "alertmanager"),
+    }, inNamespace);
+
+    const prometheus = s.prometheus.enabled ? new KubeService("prometheus", {
+        ...common,
+        objects: prometheusObjects(p, s.prometheus),
+        request: { service: "prometheus", url: outside.prometheusUrl, alertmanagerTarget: `${ALERTMANAGER.alias}:${ALERTMANAGER.port}` },
+        forward: forward(PROMETHEUS.alias, PROMETHEUS.port, "prometheus"),
+    }, inNamespace) : undefined;
+
+    const mysqlRoot = pulumi.secret(secrets.mysqlRootPassword ?? generatedPassword("mysql-root-password", environment));
+    const mysqlCdc = pulumi.secret(secrets.mysqlCdcPassword ?? generatedPassword("mysql-cdc-password", environment));
+    const mysql = new KubeService("mysql", {
+        ...common,
+        objects: mysqlObjects(p, s.mysql, pulumi.secret(pulumi.all([mysqlRoot, mysqlCdc]).apply(([rootPassword, password]) =>
+            mysqlSecretFiles(s.mysql.flavor, { database: s.mysql.database, user: s.mysql.cdcUser, password, rootPassword })))),
+        request: { service: "mysql", ...outside.mysql, flavor: s.mysql.flavor, cdcUser: s.mysql.cdcUser },
+        forward: forward(MYSQL.alias, MYSQL.port, "mysql"),
+        secretEnv: { [PROBE_SECRET_ENV.mysqlRootPassword]: mysqlRoot, [PROBE_SECRET_ENV.mysqlCdcPassword]: mysqlCdc },
+    }, inNamespace);
+
+    let postgres: { service: KubeService; cdcPassword: pulumi.Output<string>; superuserPassword: pulumi.Output<string> } | undefined;
+    if (s.postgres.enabled) {
+        const superuserPassword = pulumi.secret(secrets.postgresSuperuserPassword ?? generatedPassword("postgres-superuser-password", environment));
+        const cdcPassword = pulumi.secret(secrets.postgresCdcPassword ?? generatedPassword("postgres-cdc-password", environment));
+        const service = new KubeService("postgres", {
+            ...common,
+            objects: postgresObjects(p, s.postgres, pulumi.secret(pulumi.all([superuserPassword, cdcPassword]).apply(([superuser, password]) =>
+                postgresSecretFiles({ database: s.postgres.database, user: s.postgres.cdcUser, password, superuserPassword: superuser })))),
+            request: { service: "postgres", ...outside.postgres, database: s.postgres.database, cdcUser: s.postgres.cdcUser, publication: POSTGRES.publication },
+            forward: forward(POSTGRES.alias, POSTGRES.port, "postgres"),
+            secretEnv: { [PROBE_SECRET_ENV.postgresCdcPassword]: cdcPassword },
+        }, inNamespace);
+        postgres = { service, cdcPassword, superuserPassword };
+    }
+
+    // The CDC path. Kafka Connect starts alongside Kafka (the worker waits for its broker); connectors wait for their three gates.
+    let cdc: { kafka: KubeService; connect: KubeService; connectUrl: pulumi.Output<string>; mysqlConnector: DebeziumConnector; postgresConnector?: DebeziumConnector } | undefined;
+    if (s.cdcEnabled) {
+        const kafka = new KubeService("kafka", {
+            ...common,
+            objects: kafkaObjects(p, { image: s.kafka.image, memoryMb: s.kafka.memoryMb, hostAdvertised: outside.kafkaBootstrapServers }),
+            request: { service: "kafka", bootstrap: outside.kafkaBootstrapServers, topic: KAFKA_PROBE_TOPIC },
+            forward: forward(KAFKA.alias, KAFKA.ports.host, "kafka"),
+        }, inNamespace);
+        const connectForward = forward(KAFKA_CONNECT.alias, KAFKA_CONNECT.restPort, "kafka-connect");
+        const connect = new KubeService("connect", {
+            ...common,
+            objects: connectObjects(p, { image: s.connect.image, memoryMb: s.connect.memoryMb, brokerWaitMs: s.readiness.timeoutSeconds * 1000 }, [
+                { path: MYSQL_PASSWORD_FILE, content: mysqlCdc.apply((pw) => binlogPasswordFile(MYSQL_PASSWORD_FILE, pw).content) },
+                ...(postgres ? [{ path: POSTGRES_PASSWORD_FILE, content: postgres.cdcPassword.apply((pw) => postgresPasswordFile(POSTGRES_PASSWORD_FILE, pw).content) }] : []),
+            ]),
+            request: { service: "connect", url: outside.connectUrl, connectorClasses: [BINLOG_CONNECTOR_CLASSES[s.mysql.flavor], ...(postgres ? [POSTGRES_CONNECTOR_CLASS] : [])] },
+            forward: connectForward,
+        }, inNamespace);
+        const worker = { url: connect.gate.gate(outside.connectUrl), gate: connect.gate, revision: connect.revision };
+        const mysqlConnector = new DebeziumConnector("mysql-connector", {
+            connect: worker, kube: connectForward,
+            spec: stackBinlogConnector(s, KAFKA_INTERNAL_BOOTSTRAP),
+            readyFirst: [mysql.gate, kafka.gate],
+            redact: [mysqlCdc],
+            readiness: s.readiness,
+        }, { parent: connect });
+        const postgresConnector = postgres ? new DebeziumConnector("postgres-connector", {
+            connect: worker, kube: connectForward,
+            spec: stackPostgresConnector(s.postgres),
+            readyFirst: [postgres.service.gate, kafka.gate],
+            redact: [postgres.cdcPassword],
+            readiness: s.readiness,
+        }, { parent: connect }) : undefined;
+        cdc = { kafka, connect, connectUrl: worker.url, mysqlConnector, ...(postgresConnector ? { postgresConnector } : {}) };
+    }
+
+    const pg = postgres;
+    const e: StackEndpoints = {
+        environment: s.environment,
+        sparkMasterUrl: spark.gate.gate(outside.sparkMasterUrl),
+        sparkUiUrl: spark.gate.gate(outside.sparkUiUrl),
+        sparkInternalMasterUrl: insideAddresses().sparkMasterUrl,
+        alertmanagerUrl: alertmanager.gate.gate(outside.alertmanagerUrl),
+        alertmanagerInternalUrl: insideAddresses().alertmanagerUrl,
+        mysqlFlavor: s.mysql.flavor,
+        mysqlHost: mysql.gate.gate(outside.mysql.host),
+        mysqlPort: mysql.gate.gate(outside.mysql.port),
+        mysqlSharedHost: undefined,
+        mysqlSharedPort: undefined,
+        mysqlDatabase: mysql.gate.gate(s.mysql.database),
+        mysqlCdcUser: mysql.gate.gate(s.mysql.cdcUser),
+        mysqlCdcPassword: mysql.gate.gate(mysqlCdc),
+        mysqlRootPassword: mysqlRoot,
+        prometheusUrl: prometheus?.gate.gate(outside.prometheusUrl),
+        kafkaBootstrapServers: cdc?.kafka.gate.gate(outside.kafkaBootstrapServers),
+        kafkaInternalBootstrapServers: cdc?.kafka.gate.gate(KAFKA_INTERNAL_BOOTSTRAP),
+        kafkaSharedBootstrapServers: undefined,
+        connectUrl: cdc?.connectUrl,
+        cdcConnectorName: cdc?.mysqlConnector.name,
+        cdcTopicPrefix: cdc?.mysqlConnector.topicPrefix,
+        postgresHost: pg?.service.gate.gate(outside.postgres.host),
+        postgresPort: pg?.service.gate.gate(outside.postgres.port),
+        postgresSharedHost: undefined,
+        postgresSharedPort: undefined,
+        postgresDatabase: pg?.service.gate.gate(s.postgres.database),
+        postgresCdcUser: pg?.service.gate.gate(s.postgres.cdcUser),
+        postgresCdcPassword: pg?.service.gate.gate(pg.cdcPassword),
+        postgresPublication: pg?.service.gate.gate(POSTGRES.publication),
+        postgresSuperuserPassword: pg?.superuserPassword,
+        postgresConnectorName: cdc?.postgresConnector?.name,
+        postgresTopicPrefix: cdc?.postgresConnector?.topicPrefix,
+        sparkSharedDir: undefined,
+        sparkDriverHost: undefined,
+        sparkJarsPackages: sparkJarsPackages(),
+        sparkKafkaPackage: SPARK_KAFKA_PACKAGE,
+    };
+    inClusterTestEnv(p, e, environment);
+    return e;
+}
+
+/**
+ * The Secret `cdc-test-env`: the same variables with the addresses pods in the namespace dial, for a
+ * suite run as a Job (`envFrom: secretRef`). Written once every gate has passed: a Job that finds it finds a ready stack.
+ */
+function inClusterTestEnv(p: KubePlacement, e: StackEndpoints, parent: pulumi.Resource): void {
+    const inside = insideAddresses();
+    const values = pulumi.output({
+        ...e,
+        sparkMasterUrl: pulumi.all([e.sparkMasterUrl]).apply(() => inside.sparkMasterUrl),
+        sparkUiUrl: pulumi.all([e.sparkUiUrl]).apply(() => inside.sparkUiUrl),
+        alertmanagerUrl: pulumi.all([e.alertmanagerUrl]).apply(() => inside.alertmanagerUrl),
+        mysqlHost: pulumi.all([e.mysqlHost]).apply(() => inside.mysql.host),
+        mysqlPort: pulumi.all([e.mysqlPort]).apply(() => inside.mysql.port),
+        prometheusUrl: e.prometheusUrl?.apply(() => inside.prometheusUrl),
+        kafkaBootstrapServers: e.kafkaBootstrapServers?.apply(() => inside.kafkaBootstrapServers),
+        connectUrl: e.connectUrl?.apply(() => inside.connectUrl),
+        postgresHost: e.postgresHost?.apply(() => inside.postgres.host),
+        postgresPort: e.postgresPort?.apply(() => inside.postgres.port),
+    }).apply((v) => testEnvValues(v as Partial<Endpoints>));
+    createObjects("test-env", [secret(p, "cdc-test-env", "test-env", pulumi.secret(values))], parent);
+}

@@ -4,23 +4,18 @@
 // Service-name lines from the Secret cdc-test-env.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
-import { ALERTMANAGER, ALERTMANAGER_CONFIG_FILE, routeReceiverOf } from "../lib/alertmanager";
-import { binlogPasswordFile, BINLOG_CONNECTOR_CLASSES, MYSQL_PASSWORD_FILE, stackBinlogConnector } from "../lib/debezium";
-import { KAFKA, KAFKA_PROBE_TOPIC } from "../lib/kafka";
-import { KAFKA_CONNECT } from "../lib/kafkaConnect";
+import { binlogPasswordFile, MYSQL_PASSWORD_FILE, stackBinlogConnector } from "../lib/debezium";
 import { connectObjects, KAFKA_INTERNAL_BOOTSTRAP, kafkaObjects } from "../lib/kubernetes/cdc";
 import { mysqlObjects, mysqlSecretFiles, postgresObjects, postgresSecretFiles } from "../lib/kubernetes/databases";
 import { insideAddresses, outsideAddresses } from "../lib/kubernetes/endpoints";
 import { alertmanagerObjects, prometheusObjects } from "../lib/kubernetes/monitoring";
+import { kubeGates, kubePlacement, servicesMemoryMb } from "../lib/kubernetes/gates";
 import { secret, type KubePlacement } from "../lib/kubernetes/objects";
 import { sparkObjects } from "../lib/kubernetes/spark";
-import { MYSQL } from "../lib/mysql";
 import { POSTGRES } from "../lib/postgres";
-import { postgresPasswordFile, POSTGRES_CONNECTOR_CLASS, POSTGRES_PASSWORD_FILE, stackPostgresConnector } from "../lib/postgresConnector";
-import { PROBE_SECRET_ENV, type KubeForward } from "../lib/probes";
-import { PROMETHEUS } from "../lib/prometheus";
-import { SPARK, SPARK_KAFKA_PACKAGE, sparkJarsPackages } from "../lib/spark";
+import { postgresPasswordFile, POSTGRES_PASSWORD_FILE, stackPostgresConnector } from "../lib/postgresConnector";
+import { PROBE_SECRET_ENV } from "../lib/probes";
+import { SPARK_KAFKA_PACKAGE, sparkJarsPackages } from "../lib/spark";
 import type { StackConfig } from "../lib/stackConfig";
 import { testEnvValues, type Endpoints } from "../lib/testEnv";
 import { DebeziumConnector } from "../components/debeziumConnector";
@@ -33,45 +28,29 @@ import type { StackEndpoints } from "./endpoints";
 export function kubernetesStack({ settings: s, secrets }: StackConfig): StackEndpoints {
     const k = s.kubernetes!;
     const provider = new k8s.Provider("kubernetes", { ...(k.context === undefined ? {} : { context: k.context }) });
-    const p: KubePlacement = {
-        project: s.project, stack: s.stack, namespace: k.namespace, serviceType: k.serviceType,
-        retainData: s.retainVolumesOnDestroy, ...(k.storageClass === undefined ? {} : { storageClass: k.storageClass }),
-    };
-    const memory = [
-        s.spark.masterMemoryMb, ...Array.from({ length: s.spark.workers }, () => s.spark.workerMemoryMb + SPARK.workerOverheadMb),
-        s.alertmanager.memoryMb, s.mysql.memoryMb,
-        ...(s.prometheus.enabled ? [s.prometheus.memoryMb] : []),
-        ...(s.cdcEnabled ? [s.kafka.memoryMb, s.connect.memoryMb] : []),
-        ...(s.postgres.enabled ? [s.postgres.memoryMb] : []),
-    ];
-    const environment = new KubeEnvironment("environment", { placement: p, servicesMemoryMb: memory }, { providers: { kubernetes: provider } });
+    const p = kubePlacement(s);
+    const environment = new KubeEnvironment("environment", { placement: p, servicesMemoryMb: servicesMemoryMb(s) }, { providers: { kubernetes: provider } });
     const inNamespace: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider }, dependsOn: environment.ready };
-    const forward = (service: string, port: number, role: string): KubeForward =>
-        ({ ...(k.context === undefined ? {} : { context: k.context }), namespace: k.namespace, service, port, role });
     const outside = outsideAddresses(s);
+    const gates = kubeGates(s);
     const common = { retainData: p.retainData, readiness: s.readiness };
 
     const spark = new KubeService("spark", {
         ...common,
         objects: sparkObjects(p, { ...s.spark }),
-        request: { service: "spark", url: outside.sparkUiUrl, expectedWorkers: s.spark.workers },
-        forward: forward(SPARK.masterAlias, SPARK.masterUiPort, "spark-master"),
+        ...gates.spark!,
     }, inNamespace);
 
-    const routeReceiver = routeReceiverOf(fs.readFileSync(ALERTMANAGER_CONFIG_FILE, "utf8"));
-    if (!routeReceiver) throw new Error(`${ALERTMANAGER_CONFIG_FILE} has no route.receiver`);
     const alertmanager = new KubeService("alertmanager", {
         ...common,
         objects: alertmanagerObjects(p, s.alertmanager),
-        request: { service: "alertmanager", url: outside.alertmanagerUrl, routeReceiver },
-        forward: forward(ALERTMANAGER.alias, ALERTMANAGER.port, "alertmanager"),
+        ...gates.alertmanager!,
     }, inNamespace);
 
     const prometheus = s.prometheus.enabled ? new KubeService("prometheus", {
         ...common,
         objects: prometheusObjects(p, s.prometheus),
-        request: { service: "prometheus", url: outside.prometheusUrl, alertmanagerTarget: `${ALERTMANAGER.alias}:${ALERTMANAGER.port}` },
-        forward: forward(PROMETHEUS.alias, PROMETHEUS.port, "prometheus"),
+        ...gates.prometheus!,
     }, inNamespace) : undefined;
 
     const mysqlRoot = pulumi.secret(secrets.mysqlRootPassword ?? generatedPassword("mysql-root-password", environment));
@@ -80,8 +59,7 @@ export function kubernetesStack({ settings: s, secrets }: StackConfig): StackEnd
         ...common,
         objects: mysqlObjects(p, s.mysql, pulumi.secret(pulumi.all([mysqlRoot, mysqlCdc]).apply(([rootPassword, password]) =>
             mysqlSecretFiles(s.mysql.flavor, { database: s.mysql.database, user: s.mysql.cdcUser, password, rootPassword })))),
-        request: { service: "mysql", ...outside.mysql, flavor: s.mysql.flavor, cdcUser: s.mysql.cdcUser },
-        forward: forward(MYSQL.alias, MYSQL.port, "mysql"),
+        ...gates.mysql!,
         secretEnv: { [PROBE_SECRET_ENV.mysqlRootPassword]: mysqlRoot, [PROBE_SECRET_ENV.mysqlCdcPassword]: mysqlCdc },
     }, inNamespace);
 
@@ -93,8 +71,7 @@ export function kubernetesStack({ settings: s, secrets }: StackConfig): StackEnd
             ...common,
             objects: postgresObjects(p, s.postgres, pulumi.secret(pulumi.all([superuserPassword, cdcPassword]).apply(([superuser, password]) =>
                 postgresSecretFiles({ database: s.postgres.database, user: s.postgres.cdcUser, password, superuserPassword: superuser })))),
-            request: { service: "postgres", ...outside.postgres, database: s.postgres.database, cdcUser: s.postgres.cdcUser, publication: POSTGRES.publication },
-            forward: forward(POSTGRES.alias, POSTGRES.port, "postgres"),
+            ...gates.postgres!,
             secretEnv: { [PROBE_SECRET_ENV.postgresCdcPassword]: cdcPassword },
         }, inNamespace);
         postgres = { service, cdcPassword, superuserPassword };
@@ -106,18 +83,16 @@ export function kubernetesStack({ settings: s, secrets }: StackConfig): StackEnd
         const kafka = new KubeService("kafka", {
             ...common,
             objects: kafkaObjects(p, { image: s.kafka.image, memoryMb: s.kafka.memoryMb, hostAdvertised: outside.kafkaBootstrapServers }),
-            request: { service: "kafka", bootstrap: outside.kafkaBootstrapServers, topic: KAFKA_PROBE_TOPIC },
-            forward: forward(KAFKA.alias, KAFKA.ports.host, "kafka"),
+            ...gates.kafka!,
         }, inNamespace);
-        const connectForward = forward(KAFKA_CONNECT.alias, KAFKA_CONNECT.restPort, "kafka-connect");
+        const connectForward = gates.connect!.forward;
         const connect = new KubeService("connect", {
             ...common,
             objects: connectObjects(p, { image: s.connect.image, memoryMb: s.connect.memoryMb, brokerWaitMs: s.readiness.timeoutSeconds * 1000 }, [
                 { path: MYSQL_PASSWORD_FILE, content: mysqlCdc.apply((pw) => binlogPasswordFile(MYSQL_PASSWORD_FILE, pw).content) },
                 ...(postgres ? [{ path: POSTGRES_PASSWORD_FILE, content: postgres.cdcPassword.apply((pw) => postgresPasswordFile(POSTGRES_PASSWORD_FILE, pw).content) }] : []),
             ]),
-            request: { service: "connect", url: outside.connectUrl, connectorClasses: [BINLOG_CONNECTOR_CLASSES[s.mysql.flavor], ...(postgres ? [POSTGRES_CONNECTOR_CLASS] : [])] },
-            forward: connectForward,
+            ...gates.connect!,
         }, inNamespace);
         const worker = { url: connect.gate.gate(outside.connectUrl), gate: connect.gate, revision: connect.revision };
         const mysqlConnector = new DebeziumConnector("mysql-connector", {

@@ -19,6 +19,9 @@ APT_PACKAGES+=(postgresql)
 # A machine that already has a Docker engine (docker-ce from Docker's repository) keeps it: docker.io
 # would conflict with it, so it counts as present when dockerd is there.
 APT_PACKAGES+=(docker.io debootstrap)
+# The local Kubernetes cluster of the kubernetes platform's tests (scripts/k8s/up.sh): its own containerd,
+# runc, the bridge CNI plugins, etcd, and what kubelet and kube-proxy call.
+APT_PACKAGES+=(containerd runc containernetworking-plugins etcd-server iptables conntrack socat)
 
 if [ ! -x .tools/bin/node ] || [ "$(.tools/bin/node --version)" != "v${NODE_PACKAGE##*@}" ]; then
     echo "bootstrap: installing $NODE_PACKAGE into .tools"

@@ -112,6 +112,23 @@ else
         || { tail -n 30 "$CACHE/spark-build.log" >&2; die "docker build of $SPARK failed (log: $CACHE/spark-build.log)"; }
     log "built $SPARK in $(since "$t0")"
 fi
+# ---- cdc-test/prometheus, cdc-test/alertmanager (the kubernetes platform's tests) ----------------
+# FROM the base, with the binaries Debian installed on this machine (bootstrap.sh): prom/*'s layout.
+for program in prometheus:/usr/bin/prometheus:/prometheus alertmanager:/usr/bin/prometheus-alertmanager:/alertmanager; do
+    IFS=: read -r name binary data_dir <<<"$program"
+    [ -x "$binary" ] || die "$binary is missing (bash scripts/bootstrap.sh installs it)"
+    image="cdc-test/$name:local"
+    assets="/usr/share/prometheus/$name"
+    prom_hash="$( { cat "$HERE/prom/Dockerfile"; echo "$BASE $data_dir"; sha256sum "$binary"; [ ! -d "$assets" ] || find "$assets" -type f -exec sha256sum {} + | sort; } | hash_of)"
+    if [ "$(docker image inspect -f '{{ index .Config.Labels "cdc-test.content-hash" }}' "$image" 2>/dev/null || true)" != "$prom_hash" ]; then
+        context="$(mktemp -d)"
+        cp "$HERE/prom/Dockerfile" "$context/"; cp "$binary" "$context/program"; mkdir -p "$context/share"
+        [ ! -d "$assets" ] || cp -r "$assets" "$context/share/"
+        docker build -q --build-arg "BASE_IMAGE=$BASE" --build-arg "PROGRAM=$name" --build-arg "DATA_DIR=$data_dir"             --label "cdc-test.content-hash=$prom_hash" -t "$image" "$context" >/dev/null
+        rm -rf "$context"
+        log "built $image"
+    fi
+done
 # Older builds' tags go (an image still used by a container stays: rmi refuses, and that is fine).
 for tag in $(docker image ls --format '{{.Repository}}:{{.Tag}}' cdc-test/base) $(docker image ls --format '{{.Repository}}:{{.Tag}}' cdc-test/spark); do
     case "$tag" in
@@ -119,4 +136,4 @@ for tag in $(docker image ls --format '{{.Repository}}:{{.Tag}}' cdc-test/base) 
         cdc-test/base:* | "$SPARK"-*) docker rmi "$tag" >/dev/null 2>&1 || true ;;
     esac
 done
-log "ready: $BASE (cdc-test/base:latest), $SPARK"
+log "ready: $BASE (cdc-test/base:latest), $SPARK, cdc-test/prometheus:local, cdc-test/alertmanager:local"

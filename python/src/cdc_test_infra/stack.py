@@ -19,7 +19,7 @@ REQUIRE_VARIABLE = "CDC_REQUIRE_E2E"
 HOST_DRIVERS_OFF = (
     "shared addresses (reachable both from this host and from Spark executors in the stack's containers) exist"
     " only when host drivers are on, i.e. the stack's Docker daemon runs on this machine"
-    " (see the README's 'Spark drivers on the Docker host')"
+    " (see docs/spark.md)"
 )
 
 

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { awaitHostListenerCommand, handOverShellCommand, KAFKA, KAFKA_PROBE_TOPIC, kafkaEnv, kafkaServerProperties } from "../lib/kafka";
+import { awaitHostListenerCommand, handOverShellCommand, KAFKA, KAFKA_INTERNAL_BOOTSTRAP, KAFKA_PROBE_TOPIC, kafkaEnv, kafkaServerProperties } from "../lib/kafka";
 import { dockerName } from "../lib/naming";
 import { containerBase, dataVolume, hostAddress, hostPortOf, publishedPort, pulledImage, sharedPorts, CONTAINER_OPTIONS, type Placement } from "./dockerHelpers";
 import { ReadinessGate } from "./readinessGate";
@@ -40,7 +40,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
     constructor(name: string, args: KafkaBrokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cdc:infra:KafkaBroker", name, {}, opts);
         const p = args.placement;
-        const internalAdvertised = `${KAFKA.alias}:${KAFKA.ports.internal}`;
+        const internalAdvertised = KAFKA_INTERNAL_BOOTSTRAP;
         // The gateway is the stack's own address: the configured port never clashes with another stack's there.
         const sharedAdvertised = p.sharedAddress === undefined ? undefined : pulumi.interpolate`${p.sharedAddress}:${args.hostPort}`;
         const properties = pulumi.output(sharedAdvertised).apply((shared) => kafkaServerProperties({

@@ -26,6 +26,17 @@ export const KAFKA = {
     advertisedHostFile: "/tmp/cdc-host-listener",
 } as const;
 
+/** `host:port` containers on the stack network dial: the internal listener at the network alias. */
+export const KAFKA_INTERNAL_BOOTSTRAP = `${KAFKA.alias}:${KAFKA.ports.internal}`;
+
+/**
+ * KAFKA_JVM_PERFORMANCE_OPTS for the broker and for Kafka Connect: both start through kafka-run-class.sh,
+ * whose default is G1 tuned for a production broker (apache/kafka's launch script appends its class-data
+ * archive to what is set here). A test broker's heap is small and its load light: the serial collector
+ * and the C1 compiler alone start it sooner (bench/jvmStartup.ts measures each beside the default).
+ */
+export const KAFKA_JVM_PERFORMANCE_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true";
+
 export interface KafkaListenerLayout {
     /** Address the internal and host listeners bind to: 0.0.0.0 in the container. */
     bindHost: string;
@@ -97,12 +108,13 @@ export function kafkaHeapOptions(memoryMb: number): string {
     return `-Xms${heap}m -Xmx${heap}m`;
 }
 
-/** The container's environment: every property as a KAFKA_* variable, the cluster id and the heap. */
+/** The container's environment: every property as a KAFKA_* variable, the cluster id, the heap and the JVM flags. */
 export function kafkaEnv(props: Record<string, string>, memoryMb: number): string[] {
     return [
         ...Object.entries(props).map(([name, value]) => `${kafkaEnvName(name)}=${value}`),
         `CLUSTER_ID=${KAFKA.clusterId}`,
         `KAFKA_HEAP_OPTS=${kafkaHeapOptions(memoryMb)}`,
+        `KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS}`,
     ];
 }
 

@@ -2,6 +2,8 @@
 // image's entrypoint takes them from the environment, and its REST API. Used by the component, the
 // probe, the integration tests (which run the same properties on a real ConnectDistributed) and the benchmark.
 
+import { KAFKA_JVM_PERFORMANCE_OPTS } from "./kafka";
+
 export const KAFKA_CONNECT = {
     alias: "kafka-connect",
     restPort: 8083,
@@ -20,7 +22,12 @@ export const JSON_CONVERTER_CLASS = "org.apache.kafka.connect.json.JsonConverter
 
 export interface ConnectWorkerOptions {
     bootstrapServers: string;
+    /** How long the worker waits for its broker at start before it gives up (exits); absent: Kafka's 60 s. */
+    brokerWaitMs?: number;
 }
+
+/** The worker's clients' request.timeout.ms (Kafka's default), which default.api.timeout.ms may not undercut. */
+const CLIENT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** The worker's properties (connect-distributed.properties), the same in the container and in the tests. */
 export function connectWorkerProperties(o: ConnectWorkerOptions): Record<string, string> {
@@ -39,11 +46,14 @@ export function connectWorkerProperties(o: ConnectWorkerOptions): Record<string,
         "key.converter": JSON_CONVERTER_CLASS,
         "value.converter": JSON_CONVERTER_CLASS,
         "offset.flush.interval.ms": String(KAFKA_CONNECT.offsetFlushIntervalMs),
+        // A worker started alongside its broker looks the cluster id up first, with this timeout (60 s
+        // by default, then it exits and its gate fails at the restart): wait as long as the gates would.
+        ...(o.brokerWaitMs === undefined ? {} : { "default.api.timeout.ms": String(Math.max(CLIENT_REQUEST_TIMEOUT_MS, o.brokerWaitMs)) }),
+        // Plugins are found through their ServiceLoader manifests (Debezium ships them) instead of a
+        // reflective scan of every jar (bench/jvmStartup.ts measures both).
+        "plugin.discovery": "service_load",
         // `${file:<path>:<key>}` in a connector config is resolved by the worker from a file, so a
         // password never sits in the connector config (in Kafka, in the REST payload, in state).
-        // Plugins are found through their ServiceLoader manifests (Debezium ships them) instead of a
-        // reflective scan of every jar, which costs a worker tens of seconds at start.
-        "plugin.discovery": "service_load",
         "config.providers": "file",
         "config.providers.file.class": FILE_CONFIG_PROVIDER_CLASS,
     };
@@ -78,7 +88,12 @@ export function connectContainerEnv(props: Record<string, string>, heapMb: numbe
         return `${IMAGE_VARIABLES[name] ?? `CONNECT_${name.toUpperCase().replace(/\./g, "_")}`}=${value}`;
     });
     // HEAP_OPTS becomes KAFKA_HEAP_OPTS; the rest of the limit is metaspace, threads and buffers.
-    return [...env, `HEAP_OPTS=-Xms${Math.min(128, heapMb)}m -Xmx${heapMb}m`];
+    return [...env, `HEAP_OPTS=${connectHeapOptions(heapMb)}`, `KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS}`];
+}
+
+/** The worker's heap flags for a heap of `heapMb`: a small start, grown as needed. */
+export function connectHeapOptions(heapMb: number): string {
+    return `-Xms${Math.min(128, heapMb)}m -Xmx${heapMb}m`;
 }
 
 /** Heap for a container memory limit: half of it, as the JVM needs the rest off-heap. */

@@ -56,17 +56,25 @@ export const CONNECTOR_REDACT_ENV = "PROBE_CONNECTOR_REDACT";
 /** The compiled probe program, relative to the project root (built by `npm run build`). */
 export const PROBE_PROGRAM = path.join("dist", "probe", "cli.js");
 
+/** The program's sources the build compiles into dist/: the program runs from there, gates included. */
+const PROGRAM_SOURCES = ["index.ts", "platforms", "components", "lib", "probe"];
+
+function sourcesUnder(root: string, rel: string): string[] {
+    const full = path.join(root, rel);
+    if (!fs.existsSync(full)) return [];
+    if (fs.statSync(full).isFile()) return rel.endsWith(".ts") ? [rel] : [];
+    return fs.readdirSync(full).flatMap((entry) => sourcesUnder(root, path.join(rel, entry)));
+}
+
 /**
- * Why the built probe cannot be trusted, or undefined: the gates run dist/, so a missing build or one
- * older than its sources (lib/, probe/) would probe with old logic.
+ * Why the build cannot be trusted, or undefined: the program and its gates run dist/, so a missing
+ * build or one older than its sources would run old logic.
  */
 export function probeBuildProblem(root = PROJECT_ROOT): string | undefined {
-    for (const dir of ["lib", "probe"]) {
-        for (const f of fs.readdirSync(path.join(root, dir)).filter((x) => x.endsWith(".ts"))) {
-            const built = path.join(root, "dist", dir, f.replace(/\.ts$/, ".js"));
-            if (!fs.existsSync(built)) return `${path.relative(root, built)} is missing`;
-            if (fs.statSync(built).mtimeMs < fs.statSync(path.join(root, dir, f)).mtimeMs) return `${path.relative(root, built)} is older than ${dir}/${f}`;
-        }
+    for (const source of PROGRAM_SOURCES.flatMap((rel) => sourcesUnder(root, rel))) {
+        const built = path.join(root, "dist", source.replace(/\.ts$/, ".js"));
+        if (!fs.existsSync(built)) return `${path.relative(root, built)} is missing`;
+        if (fs.statSync(built).mtimeMs < fs.statSync(path.join(root, source)).mtimeMs) return `${path.relative(root, built)} is older than ${source}`;
     }
     return undefined;
 }

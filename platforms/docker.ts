@@ -9,6 +9,7 @@ import { PostgresServer } from "../components/postgresServer";
 import { PrometheusServer } from "../components/prometheusServer";
 import { SparkCluster } from "../components/sparkCluster";
 import { binlogPasswordFile, BINLOG_CONNECTOR_CLASSES, MYSQL_PASSWORD_FILE, stackBinlogConnector } from "../lib/debezium";
+import { KAFKA_INTERNAL_BOOTSTRAP } from "../lib/kafka";
 import { postgresPasswordFile, POSTGRES_CONNECTOR_CLASS, POSTGRES_PASSWORD_FILE, stackPostgresConnector } from "../lib/postgresConnector";
 import type { StackConfig } from "../lib/stackConfig";
 
@@ -84,12 +85,13 @@ export function dockerStack({ settings: s, secrets }: StackConfig): StackEndpoin
     const kafka = s.cdcEnabled
         ? new KafkaBroker("kafka", { placement, image: s.kafka.image, hostPort: s.kafka.port, memoryMb: s.kafka.memoryMb, readiness: s.readiness })
         : undefined;
-    // Kafka Connect starts once Kafka is ready (its internal topics live there); the connector waits only
-    // for the database, Kafka and Connect gates, and nothing waits for the connector but its own outputs.
+    // Kafka Connect starts alongside Kafka (created once the broker's container exists, not once it is ready)
+    // and waits for it itself (its internal topics live there); the connector waits only for the database,
+    // Kafka and Connect gates, and nothing waits for the connector but its own outputs.
     const connect = kafka
         ? new KafkaConnect("connect", {
             placement, image: s.connect.image, hostPort: s.connect.port, memoryMb: s.connect.memoryMb,
-            kafkaBootstrap: kafka.internalBootstrapServers,
+            kafkaBootstrap: KAFKA_INTERNAL_BOOTSTRAP, kafkaContainer: kafka.container,
             secretFiles: [
                 { path: MYSQL_PASSWORD_FILE, content: mysql.cdcPasswordSecret.apply((pw) => binlogPasswordFile(MYSQL_PASSWORD_FILE, pw).content) },
                 ...(postgres ? [{ path: POSTGRES_PASSWORD_FILE, content: postgres.cdcPasswordSecret.apply((pw) => postgresPasswordFile(POSTGRES_PASSWORD_FILE, pw).content) }] : []),

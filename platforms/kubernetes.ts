@@ -5,7 +5,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { binlogPasswordFile, MYSQL_PASSWORD_FILE, stackBinlogConnector } from "../lib/debezium";
-import { connectObjects, KAFKA_INTERNAL_BOOTSTRAP, kafkaObjects } from "../lib/kubernetes/cdc";
+import { KAFKA_INTERNAL_BOOTSTRAP } from "../lib/kafka";
+import { connectObjects, kafkaObjects } from "../lib/kubernetes/cdc";
 import { mysqlObjects, mysqlSecretFiles, postgresObjects, postgresSecretFiles } from "../lib/kubernetes/databases";
 import { insideAddresses, outsideAddresses } from "../lib/kubernetes/endpoints";
 import { alertmanagerObjects, prometheusObjects } from "../lib/kubernetes/monitoring";

@@ -2,7 +2,7 @@
 // topics), with the Docker components' listener layout, worker properties and secret files.
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
-import { KAFKA, kafkaEnv, kafkaServerProperties } from "../kafka";
+import { KAFKA, KAFKA_INTERNAL_BOOTSTRAP, kafkaEnv, kafkaServerProperties } from "../kafka";
 import { connectContainerEnv, connectHeapMb, connectWorkerProperties, KAFKA_CONNECT } from "../kafkaConnect";
 import { DATA_SIZE_GI } from "./databases";
 import { deployment, envOf, httpProbe, livenessOf, memoryResources, secret, service, statefulSet, tcpProbe, type KubePlacement } from "./objects";
@@ -20,8 +20,6 @@ export interface KafkaManifestArgs {
     hostAdvertised: string;
 }
 
-/** Inside the namespace: the Service name and the INTERNAL listener, as on the Docker network. */
-export const KAFKA_INTERNAL_BOOTSTRAP = `${KAFKA.alias}:${KAFKA.ports.internal}`;
 
 export function kafkaObjects(p: KubePlacement, a: KafkaManifestArgs) {
     const role = "kafka";

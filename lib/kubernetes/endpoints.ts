@@ -2,14 +2,13 @@
 // on the configured local ports (what the program's outputs and env lines say), and inside the namespace
 // by Service name (the lines a Job in the namespace gets). Both are plain functions of the settings.
 import { ALERTMANAGER } from "../alertmanager";
-import { KAFKA } from "../kafka";
+import { KAFKA, KAFKA_INTERNAL_BOOTSTRAP } from "../kafka";
 import { KAFKA_CONNECT } from "../kafkaConnect";
 import { MYSQL } from "../mysql";
 import { POSTGRES } from "../postgres";
 import { PROMETHEUS } from "../prometheus";
 import type { Settings } from "../settings";
 import { SPARK, sparkMasterUrl } from "../spark";
-import { KAFKA_INTERNAL_BOOTSTRAP } from "./cdc";
 
 /** 127.0.0.1: port-forwards listen on loopback only. */
 export const FORWARD_ADDRESS = "127.0.0.1";

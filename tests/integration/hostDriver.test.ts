@@ -117,14 +117,15 @@ describeHostDriver("a Spark driver on the Docker host, the stack's services in c
 
     beforeAll(async () => {
         s = { run, network: await createNetwork(run.name("net"), run.labels) };
-        [kafka, mysqlDb, pg] = await Promise.all([
+        // All at once, as the stack starts them: Connect waits for its broker itself.
+        [kafka, mysqlDb, pg, connect] = await Promise.all([
             startKafkaContainer(s),
             startMariadbContainer(s, MYSQL_ACCOUNT, 5151),
             startPostgresContainer(s, PG_ACCOUNT, "pg-super-pw"),
-        ]);
-        connect = await startConnectContainer(s, [
-            binlogPasswordFile(MYSQL_PASSWORD_FILE, MYSQL_ACCOUNT.password),
-            postgresPasswordFile(POSTGRES_PASSWORD_FILE, PG_ACCOUNT.password),
+            startConnectContainer(s, [
+                binlogPasswordFile(MYSQL_PASSWORD_FILE, MYSQL_ACCOUNT.password),
+                postgresPasswordFile(POSTGRES_PASSWORD_FILE, PG_ACCOUNT.password),
+            ]),
         ]);
     }, 240_000);
     afterAll(async () => {

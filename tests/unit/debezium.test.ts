@@ -4,6 +4,7 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { snapshotState, type ConnectorSpec } from "../../lib/debezium";
+import { KAFKA_JVM_PERFORMANCE_OPTS } from "../../lib/kafka";
 import { connectContainerEnv, propertiesFile } from "../../lib/kafkaConnect";
 import { parseProbeArgv, probeArgv } from "../../lib/probes";
 import { parseSettings, SettingsError } from "../../lib/settings";
@@ -39,7 +40,7 @@ describe("settings", () => {
 describe("worker environment for the image's entrypoint", () => {
     test("image-owned properties use its variables; others CONNECT_<NAME>; the heap goes to HEAP_OPTS", () => {
         expect(connectContainerEnv({ "bootstrap.servers": "kafka:9092", "config.providers.file.class": "X" }, 512))
-            .toEqual(["BOOTSTRAP_SERVERS=kafka:9092", "CONNECT_CONFIG_PROVIDERS_FILE_CLASS=X", "HEAP_OPTS=-Xms128m -Xmx512m"]);
+            .toEqual(["BOOTSTRAP_SERVERS=kafka:9092", "CONNECT_CONFIG_PROVIDERS_FILE_CLASS=X", "HEAP_OPTS=-Xms128m -Xmx512m", `KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS}`]);
     });
     test("what its sed cannot carry is refused: _ in a name, @ in a value", () => {
         expect(() => connectContainerEnv({ "a_b": "x" }, 512)).toThrow('worker property a_b: the image cannot take a property name with "_"');

@@ -117,6 +117,8 @@ export interface RecordedOptions {
     retainOnDelete?: boolean;
     additionalSecretOutputs?: string[];
     ignoreChanges?: string[];
+    /** The inputs as given: the resources behind their Outputs are what the engine waits for besides dependsOn. */
+    props: Record<string, unknown>;
 }
 /** Resource options by logical name, recorded by a stack transformation. */
 export const options = new Map<string, RecordedOptions>();
@@ -133,6 +135,7 @@ function recordOptions(args: pulumi.ResourceTransformationArgs): undefined {
         retainOnDelete: args.opts.retainOnDelete,
         additionalSecretOutputs: (args.opts as pulumi.CustomResourceOptions).additionalSecretOutputs,
         ignoreChanges: args.opts.ignoreChanges,
+        props: args.props,
     });
     return undefined;
 }

@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { awaitHostListenerCommand, handOverShellCommand, KAFKA, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaHeapOptions, kafkaServerProperties, writeHostListenerArgv } from "../../lib/kafka";
+import { awaitHostListenerCommand, handOverShellCommand, KAFKA, KAFKA_JVM_PERFORMANCE_OPTS, KAFKA_VERSION, kafkaEnv, kafkaEnvName, kafkaHeapOptions, kafkaServerProperties, writeHostListenerArgv } from "../../lib/kafka";
 import { PROJECT_ROOT } from "../../lib/paths";
 import { parseProbeArgv, probeArgv, ProbeUsageError } from "../../lib/probes";
 import { parseSettings } from "../../lib/settings";
@@ -20,9 +20,10 @@ test("properties become the image's KAFKA_* variables: . to _, _ to __, - to ___
     expect(kafkaEnvName("a_b.c-d")).toBe("KAFKA_A__B_C___D");
 });
 
-test("the container's environment: every property, the cluster id and the heap", () => {
+test("the container's environment: every property, the cluster id, the heap and the JVM flags", () => {
     expect(kafkaEnv({ "node.id": "1", "sasl.jaas.config": "a=b" }, 1024)).toEqual([
-        "KAFKA_NODE_ID=1", "KAFKA_SASL_JAAS_CONFIG=a=b", `CLUSTER_ID=${KAFKA.clusterId}`, "KAFKA_HEAP_OPTS=-Xms512m -Xmx512m"]);
+        "KAFKA_NODE_ID=1", "KAFKA_SASL_JAAS_CONFIG=a=b", `CLUSTER_ID=${KAFKA.clusterId}`, "KAFKA_HEAP_OPTS=-Xms512m -Xmx512m",
+        `KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS}`]);
 });
 
 test("the heap is half the container's memory, at least 128 MiB", () => {

@@ -1,11 +1,13 @@
 // KafkaConnect and DebeziumConnector against the mocked engine: the worker container, its gate, the
 // connector's registration command, secret handling and what the connector waits for.
 import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Placement } from "../../components/dockerHelpers";
 import { DebeziumConnector } from "../../components/debeziumConnector";
 import { KafkaConnect } from "../../components/kafkaConnect";
 import { binlogConnector, binlogPasswordFile, BINLOG_CONNECTOR_CLASSES, MYSQL_PASSWORD_FILE, type ConnectorSpec } from "../../lib/debezium";
+import { KAFKA_INTERNAL_BOOTSTRAP, KAFKA_JVM_PERFORMANCE_OPTS } from "../../lib/kafka";
 import { FILE_CONFIG_PROVIDER_CLASS, KAFKA_CONNECT } from "../../lib/kafkaConnect";
 import { MYSQL } from "../../lib/mysql";
 import { CONNECTOR_REDACT_ENV, parseProbeArgv } from "../../lib/probes";
@@ -39,7 +41,7 @@ function build(prefix: string, p: Placement, snapshotMode: "initial" | "when_nee
     const kafkaGate = new command.local.Command(`${prefix}-kafka-gate`, { create: "true" });
     const connect = new KafkaConnect(`${prefix}-connect`, {
         placement: p, image: defaults.connect.image, hostPort: defaults.connect.port, memoryMb: defaults.connect.memoryMb,
-        kafkaBootstrap: kafkaGate.stdout.apply(() => "kafka:9092"),
+        kafkaBootstrap: KAFKA_INTERNAL_BOOTSTRAP, kafkaContainer: new docker.Container(`${prefix}-kafka-server`, { image: "kafka" }),
         secretFiles: [{ path: MYSQL_PASSWORD_FILE, content: password.apply((pw) => binlogPasswordFile(MYSQL_PASSWORD_FILE, pw).content) }],
         connectorClasses: [BINLOG_CONNECTOR_CLASSES.mariadb], readiness,
     });
@@ -103,6 +105,13 @@ test("internal topics on the stack's Kafka (internal listener), one replica each
     expect(worker().networksAdvanced).toEqual([{ name: "net", aliases: [KAFKA_CONNECT.alias] }]);
 });
 
+test("the worker starts alongside Kafka: it waits for the broker as long as the gates wait, and starts with the test JVM flags", () => {
+    const env = worker().envs as string[];
+    expect(env).toEqual(expect.arrayContaining([
+        `CONNECT_DEFAULT_API_TIMEOUT_MS=${readiness.timeoutSeconds * 1000}`, "CONNECT_PLUGIN_DISCOVERY=service_load", `KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS}`,
+    ]));
+});
+
 test("the password is only in the secret upload; the connector config and the gate's command line hold a file reference", async () => {
     // The secret content makes the whole uploads input secret in state.
     expect(isSecretValue(worker().uploads)).toBe(true);
@@ -129,8 +138,8 @@ test("the password is only in the secret upload; the connector config and the ga
 
 test("the connector waits for the database gate, the Kafka gate and the Connect gate, and nothing else", () => {
     expect(dependsOn.get("dev-mysql-connector-register")).toEqual(["dev-db-gate", "dev-kafka-gate", "dev-connect-ready"]);
-    // The worker itself needs Kafka (through its gated bootstrap output), not the database.
-    expect(dependsOn.get("dev-connect-worker") ?? []).toEqual([]);
+    // The worker itself waits for neither gate: only for the broker's container, whose name it dials.
+    expect(dependsOn.get("dev-connect-worker")).toEqual(["dev-kafka-server"]);
 });
 
 test("outputs are released by the gates: the REST URL by the Connect gate, name and prefix by the connector gate", async () => {

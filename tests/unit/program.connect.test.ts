@@ -61,8 +61,8 @@ test("outputs and env lines: Connect REST URL, connector name and topic prefix, 
     expect(lines).toContain("CDC_MYSQL_FLAVOR=mysql\n");
 });
 
-test("the Connect worker dials Kafka's internal listener (the gated internal address) and has no explicit dependency", async () => {
+test("the Connect worker dials Kafka's internal listener and is created once the broker's container exists (program.dependencies.test.ts)", async () => {
     const env = byName("connect-worker").inputs.envs as string[];
     expect(env).toContain("BOOTSTRAP_SERVERS=kafka:9092");
-    expect(options.get("connect-worker")?.dependsOn).toEqual([]);
+    expect(options.get("connect-worker")?.dependsOn).toEqual(["kafka-server"]);
 });

@@ -99,9 +99,10 @@ describe("Pulumi.yaml and Pulumi.dev.yaml", () => {
         expect(project.config).toEqual(expected);
     });
 
-    test("the project runs TypeScript on Node and keeps state in a local file backend", () => {
+    test("the project runs its build (npm run build) on Node, not through ts-node, and keeps state in a local file backend", () => {
         expect(project.name).toBe("cdc-test-infra");
-        expect(project.runtime).toMatchObject({ name: "nodejs", options: { typescript: true } });
+        expect(project.main).toBe("dist/index.js");
+        expect(project.runtime).toMatchObject({ name: "nodejs", options: { typescript: false } });
         expect(project.backend.url).toMatch(/^file:\/\//);
     });
 

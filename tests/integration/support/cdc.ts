@@ -5,7 +5,8 @@
 import * as fs from "fs";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import * as path from "path";
-import { connectWorkerProperties } from "../../../lib/kafkaConnect";
+import { KAFKA_JVM_PERFORMANCE_OPTS } from "../../../lib/kafka";
+import { connectHeapMb, connectHeapOptions, connectWorkerProperties } from "../../../lib/kafkaConnect";
 import { startKafkaJava, writeProperties } from "./kafka";
 import { mariadbMissing } from "./mariadb";
 import { LOOPBACK, tempDir, waitFor, type RunningProcess } from "./processes";
@@ -30,23 +31,36 @@ export interface ConnectWorker {
     properties: Record<string, string>;
 }
 
+/** The test worker stands in for a container with this memory limit (its heap follows from it). */
+const TEST_MEMORY_MB = 1024;
+
+export interface ConnectWorkerOptions {
+    /** Worker properties to add or override (the benchmark's variants, a group of its own). */
+    properties?: Record<string, string>;
+    /** JVM flags instead of the component's KAFKA_JVM_PERFORMANCE_OPTS (the benchmark's other variant). */
+    jvmPerformanceOpts?: string;
+}
+
 /**
  * A Connect worker with the component's worker properties (lib/kafkaConnect.ts) on `kafkaBootstrap`
  * (the broker's internal listener, as in the stack); only the REST listener and the plugin path are
  * local. Resolves once the process is started; the Connect gate (probe) decides when it is ready.
  */
-export function startConnectWorker(kafkaBootstrap: string, restPort: number): ConnectWorker {
+export function startConnectWorker(kafkaBootstrap: string, restPort: number, o: ConnectWorkerOptions = {}): ConnectWorker {
     const dir = tempDir("connect");
     const secretDir = path.join(dir, "secrets");
     fs.mkdirSync(secretDir, { mode: 0o700 });
     const properties = {
-        ...connectWorkerProperties({ bootstrapServers: kafkaBootstrap }),
+        ...connectWorkerProperties({ bootstrapServers: kafkaBootstrap, brokerWaitMs: 120_000 }),
         listeners: `http://${LOOPBACK}:${restPort}`,
         "plugin.path": PLUGIN_DIR,
+        ...o.properties,
     };
     const file = path.join(dir, "connect-distributed.properties");
     writeProperties(file, properties);
-    const proc = startKafkaJava("org.apache.kafka.connect.cli.ConnectDistributed", [file], { heap: "-Xms128m -Xmx512m" });
+    // The heap and JVM flags the container's environment gives kafka-run-class.sh.
+    const jvmOptions = `${connectHeapOptions(connectHeapMb(TEST_MEMORY_MB))} ${o.jvmPerformanceOpts ?? KAFKA_JVM_PERFORMANCE_OPTS}`;
+    const proc = startKafkaJava("org.apache.kafka.connect.cli.ConnectDistributed", [file], { jvmOptions });
     return { proc, url: `http://${LOOPBACK}:${restPort}`, secretDir, properties };
 }
 

@@ -6,8 +6,8 @@
 // (scripts/images/build.sh); Kafka and Connect run the Maven jars (scripts/fetch-jars.sh) bind-mounted.
 import * as fs from "fs";
 import * as path from "path";
-import { KAFKA, kafkaEnv, kafkaServerProperties } from "../../../lib/kafka";
-import { connectWorkerProperties, KAFKA_CONNECT, propertiesFile } from "../../../lib/kafkaConnect";
+import { KAFKA, KAFKA_INTERNAL_BOOTSTRAP, KAFKA_JVM_PERFORMANCE_OPTS, kafkaEnv, kafkaServerProperties } from "../../../lib/kafka";
+import { connectHeapMb, connectHeapOptions, connectWorkerProperties, KAFKA_CONNECT, propertiesFile } from "../../../lib/kafkaConnect";
 import { binlogFlags, cdcInitSql, MYSQL, MYSQL_CNF_FILE, type CdcAccount } from "../../../lib/mysql";
 import { logicalDecodingFlags, POSTGRES, postgresDatabaseSql, postgresRolesSql, type PostgresCdcAccount } from "../../../lib/postgres";
 import { SPARK, SPARK_DEFAULTS_FILE, sparkDaemonEnv, sparkMasterCommand, sparkMasterUrl, sparkUserScript, sparkWorkerCommand, withSparkUser } from "../../../lib/spark";
@@ -38,7 +38,7 @@ export interface KafkaContainer {
 export async function startKafkaContainer(s: Placed): Promise<KafkaContainer> {
     // The stack uses its configured port on the gateway; here a port free on loopback, whatever this machine runs.
     const [hostPort, sharedPort] = [await freePort(), await freePort()];
-    const internalAdvertised = `${KAFKA.alias}:${KAFKA.ports.internal}`;
+    const internalAdvertised = KAFKA_INTERNAL_BOOTSTRAP;
     const props = kafkaServerProperties({
         bindHost: "0.0.0.0", internalPort: KAFKA.ports.internal, hostPort: KAFKA.ports.host, controllerPort: KAFKA.ports.controller,
         internalAdvertised, hostAdvertised: `${LOOPBACK}:${hostPort}`,
@@ -53,7 +53,7 @@ export async function startKafkaContainer(s: Placed): Promise<KafkaContainer> {
         // The image's start step (KAFKA_* -> server.properties, storage format), then the broker.
         command: ["bash", "-c", "set -e; mkdir -p /tmp/kafka/defaults /tmp/kafka/mounted /tmp/kafka/config; " +
             `${java} kafka.docker.KafkaDockerWrapper setup --default-configs-dir /tmp/kafka/defaults --mounted-configs-dir /tmp/kafka/mounted --final-configs-dir /tmp/kafka/config; ` +
-            `exec ${java} $KAFKA_HEAP_OPTS kafka.Kafka /tmp/kafka/config/server.properties`],
+            `exec ${java} $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS kafka.Kafka /tmp/kafka/config/server.properties`],
         binds: [{ source: KAFKA_JARS_DIR, target: JARS_IN_CONTAINER, readOnly: true }, { source: LOG4J2_CONFIG, target: LOG4J2_IN_CONTAINER, readOnly: true }],
         ports: [{ internal: KAFKA.ports.host, external: hostPort, ip: LOOPBACK }, { internal: KAFKA.ports.shared, external: sharedPort, ip: s.network.gateway }],
         memoryMb: 768,
@@ -121,17 +121,21 @@ export interface ConnectContainer {
     url: string;
 }
 
-/** Kafka Connect with the component's worker properties on `kafka:9092`, the Debezium plugins, and secret files. */
+/**
+ * Kafka Connect with the component's worker properties on `kafka:9092`, the Debezium plugins, and secret
+ * files; like the stack's, it may start before the broker answers and waits for it.
+ */
 export async function startConnectContainer(s: Placed, secretFiles: { path: string; content: string }[]): Promise<ConnectContainer> {
     const name = s.run.name("connect");
     const properties = {
-        ...connectWorkerProperties({ bootstrapServers: `${KAFKA.alias}:${KAFKA.ports.internal}` }),
+        ...connectWorkerProperties({ bootstrapServers: KAFKA_INTERNAL_BOOTSTRAP, brokerWaitMs: 180_000 }),
         listeners: `http://0.0.0.0:${KAFKA_CONNECT.restPort}`,
         "plugin.path": PLUGINS_IN_CONTAINER,
     };
     await runContainer({
         name, image: BASE_IMAGE, network: s.network.name, aliases: ["connect"], hostname: "connect", labels: s.run.labels,
-        command: ["bash", "-c", `exec java -Xms128m -Xmx512m -Dlog4j2.configurationFile=${LOG4J2_IN_CONTAINER} -cp '${JARS_IN_CONTAINER}/*' ` +
+        // The heap and JVM flags the component's environment gives the image's kafka-run-class.sh.
+        command: ["bash", "-c", `exec java ${connectHeapOptions(connectHeapMb(1024))} ${KAFKA_JVM_PERFORMANCE_OPTS} -Dlog4j2.configurationFile=${LOG4J2_IN_CONTAINER} -cp '${JARS_IN_CONTAINER}/*' ` +
             "org.apache.kafka.connect.cli.ConnectDistributed /run/cdc/connect-distributed.properties"],
         uploads: [
             { path: "/run/cdc/connect-distributed.properties", content: propertiesFile(properties) },

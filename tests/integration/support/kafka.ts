@@ -38,13 +38,13 @@ export function kafkaMissing(): (string | undefined)[] {
     ];
 }
 
-/** `java <heap> -cp .tools/jars/kafka/* <main> <args>` with the tests' logging. */
-export function kafkaJavaArgv(mainClass: string, args: string[], heap: string): string[] {
-    return [JAVA!, ...heap.split(" "), `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`, "-cp", path.join(KAFKA_JARS_DIR, "*"), mainClass, ...args];
+/** `java <JVM options> -cp .tools/jars/kafka/* <main> <args>` with the tests' logging. */
+export function kafkaJavaArgv(mainClass: string, args: string[], jvmOptions: string): string[] {
+    return [JAVA!, ...jvmOptions.split(/\s+/).filter(Boolean), `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`, "-cp", path.join(KAFKA_JARS_DIR, "*"), mainClass, ...args];
 }
 
-export function startKafkaJava(mainClass: string, args: string[], options: { heap?: string; env?: NodeJS.ProcessEnv } = {}): RunningProcess {
-    const [java, ...rest] = kafkaJavaArgv(mainClass, args, options.heap ?? TOOL_HEAP);
+export function startKafkaJava(mainClass: string, args: string[], options: { jvmOptions?: string; env?: NodeJS.ProcessEnv } = {}): RunningProcess {
+    const [java, ...rest] = kafkaJavaArgv(mainClass, args, options.jvmOptions ?? TOOL_HEAP);
     return startProcess(java, rest, { env: options.env });
 }
 
@@ -87,6 +87,8 @@ export interface KafkaBrokerOptions {
     /** Extra or overriding properties (tests of a specific behaviour). */
     extraProperties?: Record<string, string>;
     startTimeoutMs?: number;
+    /** JVM flags instead of the component's KAFKA_JVM_PERFORMANCE_OPTS (the benchmark's other variant). */
+    jvmPerformanceOpts?: string;
 }
 
 interface PreparedBroker {
@@ -94,7 +96,8 @@ interface PreparedBroker {
     hostBootstrap: string;
     /** The container's environment, as a process environment (inherited KAFKA_* variables removed). */
     env: NodeJS.ProcessEnv;
-    heap: string;
+    /** KAFKA_HEAP_OPTS and KAFKA_JVM_PERFORMANCE_OPTS, as the image's kafka-run-class.sh passes them to java. */
+    jvmOptions: string;
     dir: string;
     /** Where the image's start step writes server.properties (/opt/kafka/config in the image). */
     configDir: string;
@@ -120,7 +123,8 @@ async function prepareBroker(o: KafkaBrokerOptions, handedOver: boolean): Promis
     }
     const configDir = path.join(dir, "config");
     for (const d of ["defaults", "mounted", "config"]) fs.mkdirSync(path.join(dir, d));
-    return { layout, hostBootstrap, env, heap: env.KAFKA_HEAP_OPTS!, dir, configDir };
+    const jvmOptions = `${env.KAFKA_HEAP_OPTS} ${o.jvmPerformanceOpts ?? env.KAFKA_JVM_PERFORMANCE_OPTS ?? ""}`.trim();
+    return { layout, hostBootstrap, env, jvmOptions, dir, configDir };
 }
 
 /** The image's start step: KAFKA_* variables -> server.properties, then the storage format (CLUSTER_ID). */
@@ -131,7 +135,7 @@ function setupArgv(b: PreparedBroker): string[] {
 }
 
 function brokerArgv(b: PreparedBroker): string[] {
-    return kafkaJavaArgv("kafka.Kafka", [path.join(b.configDir, "server.properties")], b.heap);
+    return kafkaJavaArgv("kafka.Kafka", [path.join(b.configDir, "server.properties")], b.jvmOptions);
 }
 
 function brokerOf(proc: RunningProcess, b: PreparedBroker): KafkaBroker {

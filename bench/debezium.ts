@@ -13,7 +13,8 @@ import * as path from "path";
 import { ConnectRestClient } from "../lib/connectRest";
 import { binlogConnector, binlogPasswordFile, BINLOG_CONNECTOR_CLASSES, changeTopic, HEARTBEAT_INTERVAL_MS } from "../lib/debezium";
 import { KAFKA_CONNECT } from "../lib/kafkaConnect";
-import { CONNECTOR_REDACT_ENV, PROJECT_ROOT } from "../lib/probes";
+import { CONNECTOR_REDACT_ENV } from "../lib/probes";
+import { writeBenchmarkSections } from "./report";
 import { startConnectWorker, TopicTail } from "../tests/integration/support/cdc";
 import { startMariadb } from "../tests/integration/support/mariadb";
 import { startKafkaBroker } from "../tests/integration/support/kafka";
@@ -132,12 +133,7 @@ Spark read every 100 ms, so its latency includes that read's own job (seconds on
 
 Machine: ${os.cpus().length} cores (${cpu}), shared with other test runs (load average ${os.loadavg()[0].toFixed(1)} at the end), Node ${process.version}, measured ${new Date().toISOString().slice(0, 10)}.
 `;
-    const file = path.join(PROJECT_ROOT, "BENCHMARKS.md");
-    const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n";
-    const start = current.indexOf(SECTION);
-    const next = start < 0 ? -1 : current.indexOf("\n## ", start + SECTION.length);
-    const updated = start < 0 ? `${current.trimEnd()}\n\n${section}` : `${current.slice(0, start)}${section}${next < 0 ? "" : current.slice(next + 1)}`;
-    fs.writeFileSync(file, updated);
+    writeBenchmarkSections(section);
     process.stdout.write(section);
 }
 

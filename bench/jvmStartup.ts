@@ -7,17 +7,15 @@
 //  - Spark master + 1 worker from the pyspark wheel, with the components' command lines, to the Spark
 //    gate's check passing (master ALIVE, 1 worker ALIVE).
 // Each check is the probe's own, polled in process every POLL_MS.
-import * as fs from "fs";
 import * as os from "os";
-import * as path from "path";
 import { BINLOG_CONNECTOR_CLASSES } from "../lib/debezium";
 import { KAFKA_JVM_PERFORMANCE_OPTS, KAFKA_PROBE_TOPIC } from "../lib/kafka";
-import { PROJECT_ROOT } from "../lib/probes";
 import { SPARK_DAEMON_JAVA_OPTS, sparkDaemonEnv, sparkMasterCommand, sparkMasterUrl, sparkWorkerCommand } from "../lib/spark";
 import { connectCheck } from "../probe/connect";
 import { kafkaCheck } from "../probe/kafka";
 import type { ReadinessCheck } from "../probe/poll";
 import { sparkCheck } from "../probe/spark";
+import { writeBenchmarkSections } from "./report";
 import { startConnectWorker } from "../tests/integration/support/cdc";
 import { startKafkaBroker } from "../tests/integration/support/kafka";
 import { freePort, LOOPBACK, startProcess, stopAll, tempDir } from "../tests/integration/support/processes";
@@ -177,12 +175,7 @@ ${rows.join("\n")}
 
 Machine: ${os.cpus().length} cores (${cpu}), shared with other work: load average (1 min) ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the runs, Node ${process.version}, measured ${new Date().toISOString().slice(0, 10)}.
 `;
-    const file = path.join(PROJECT_ROOT, "BENCHMARKS.md");
-    const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n";
-    const start = current.indexOf(SECTION);
-    const next = start < 0 ? -1 : current.indexOf("\n## ", start + SECTION.length);
-    const updated = start < 0 ? `${current.trimEnd()}\n\n${section}` : `${current.slice(0, start)}${section}${next < 0 ? "" : current.slice(next + 1)}`;
-    fs.writeFileSync(file, updated);
+    writeBenchmarkSections(section);
     process.stdout.write(section);
 }
 

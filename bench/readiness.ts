@@ -17,6 +17,7 @@ import { mysqlCheck } from "../probe/mysql";
 import type { ReadinessCheck } from "../probe/poll";
 import { sparkCheck } from "../probe/spark";
 import { START_MODES, type StartMode } from "./mockedEvaluation";
+import { writeBenchmarkSections } from "./report";
 // The integration tests' process helpers: free loopback ports, process groups always stopped, temp dirs removed.
 import { freePort, LOOPBACK, startProcess, stopAll, tempDir as tmp } from "../tests/integration/support/processes";
 
@@ -185,9 +186,7 @@ async function main() {
         "|---|---|---|---|---|---|---|",
         ...rows.map((r) => `| ${r.name} | ${r.overheads.length} | ${fmt(median(r.overheads))} | ${fmt(Math.max(...r.overheads))} | ${fmt(median(r.readyProbe))} | ${fmt(Math.max(...r.readyProbe))} | ${fmt(median(r.startup))} |`),
     ].join("\n");
-    const report = `# Benchmarks
-
-## Readiness detection overhead
+    const report = `## Readiness detection overhead
 
 Reproduce: \`PATH="$PWD/.tools/bin:$PATH" npm run bench\` (after \`bash scripts/bootstrap.sh\`; this part and the next alone:
 \`npm run build && node dist/bench/readiness.js\`; \`BENCH_RUNS\` sets the runs, default 10).
@@ -229,12 +228,7 @@ ${START_MODES.map((m) => { const e = evaluations.get(m)!; return `| ${m} | ${fmt
 
 Machine: ${os.cpus().length} cores (${cpu}), shared with other work (load average ${os.loadavg()[0].toFixed(1)} at the end), Node ${process.version}, measured ${new Date().toISOString().slice(0, 10)}.
 `;
-    // The other benchmarks' sections (debezium.ts, jvmStartup.ts) are kept, so each part can be run alone.
-    const file = path.join(PROJECT_ROOT, "BENCHMARKS.md");
-    const own = ["## Readiness detection overhead", "## The program's own share of a no-op update", "## Mocked program evaluation"];
-    const others = (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "").split(/\n(?=## )/)
-        .filter((part) => part.startsWith("## ") && !own.some((heading) => part.startsWith(heading)));
-    fs.writeFileSync(file, [report, ...others].map((part) => part.trimEnd()).join("\n\n") + "\n");
+    writeBenchmarkSections(report);
     process.stdout.write(report);
 }
 

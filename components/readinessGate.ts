@@ -10,10 +10,10 @@ export interface ReadinessGateArgs {
     /** The service's containers: the gate waits for them, shows their logs on failure, and re-runs when one is replaced. */
     containers: docker.Container[];
     /**
-     * Platform kubernetes instead of containers: the probe forwards to this Service itself, waits for
-     * `workloads`, shows their pods on failure, and re-runs when a pod template changes.
+     * Platform kubernetes instead of containers: the gate waits for the service's `objects`, the probe
+     * forwards to its Service itself and shows its pods on failure, and a changed pod template re-runs it.
      */
-    kube?: { forward: KubeForward; workloads: pulumi.CustomResource[]; templates: pulumi.Input<unknown>[] };
+    kube?: { forward: KubeForward; objects: pulumi.CustomResource[]; templates: pulumi.Input<unknown>[] };
     /** Secrets for the probe, passed as environment variables. */
     secretEnv?: Record<string, pulumi.Input<string>>;
 }
@@ -43,7 +43,7 @@ export class ReadinessGate extends pulumi.ComponentResource {
             logging: hasSecrets ? "none" : "stdoutAndStderr",
         }, {
             parent: this,
-            dependsOn: [...args.containers, ...(args.kube?.workloads ?? [])],
+            dependsOn: [...args.containers, ...(args.kube?.objects ?? [])],
             additionalSecretOutputs: hasSecrets ? ["stdout", "stderr"] : [],
         });
         this.verdict = probe.stdout;

@@ -33,6 +33,7 @@ export function kubernetesStack({ settings: s, secrets }: StackConfig): StackEnd
     const environment = new KubeEnvironment("environment", { placement: p, servicesMemoryMb: servicesMemoryMb(s) }, { providers: { kubernetes: provider } });
     const inNamespace: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider }, dependsOn: environment.ready };
     const outside = outsideAddresses(s);
+    const inside = insideAddresses();
     const gates = kubeGates(s);
     const common = { retainData: p.retainData, readiness: s.readiness };
 
@@ -118,9 +119,9 @@ export function kubernetesStack({ settings: s, secrets }: StackConfig): StackEnd
         environment: s.environment,
         sparkMasterUrl: spark.gate.gate(outside.sparkMasterUrl),
         sparkUiUrl: spark.gate.gate(outside.sparkUiUrl),
-        sparkInternalMasterUrl: insideAddresses().sparkMasterUrl,
+        sparkInternalMasterUrl: inside.sparkMasterUrl,
         alertmanagerUrl: alertmanager.gate.gate(outside.alertmanagerUrl),
-        alertmanagerInternalUrl: insideAddresses().alertmanagerUrl,
+        alertmanagerInternalUrl: inside.alertmanagerUrl,
         mysqlFlavor: s.mysql.flavor,
         mysqlHost: mysql.gate.gate(outside.mysql.host),
         mysqlPort: mysql.gate.gate(outside.mysql.port),
@@ -153,7 +154,7 @@ export function kubernetesStack({ settings: s, secrets }: StackConfig): StackEnd
         sparkJarsPackages: sparkJarsPackages(),
         sparkKafkaPackage: SPARK_KAFKA_PACKAGE,
     };
-    inClusterTestEnv(p, e, environment);
+    inClusterTestEnv(p, e, inside, environment);
     return e;
 }
 
@@ -161,20 +162,21 @@ export function kubernetesStack({ settings: s, secrets }: StackConfig): StackEnd
  * The Secret `cdc-test-env`: the same variables with the addresses pods in the namespace dial, for a
  * suite run as a Job (`envFrom: secretRef`). Written once every gate has passed: a Job that finds it finds a ready stack.
  */
-function inClusterTestEnv(p: KubePlacement, e: StackEndpoints, parent: pulumi.Resource): void {
-    const inside = insideAddresses();
+function inClusterTestEnv(p: KubePlacement, e: StackEndpoints, inside: ReturnType<typeof insideAddresses>, parent: pulumi.Resource): void {
+    // The inside address, released with the outside one (by the same gate); absent when the service is off.
+    const alike = <T>(gated: pulumi.Input<unknown> | undefined, value: T) => gated === undefined ? undefined : pulumi.output(gated).apply(() => value);
     const values = pulumi.output({
         ...e,
-        sparkMasterUrl: pulumi.all([e.sparkMasterUrl]).apply(() => inside.sparkMasterUrl),
-        sparkUiUrl: pulumi.all([e.sparkUiUrl]).apply(() => inside.sparkUiUrl),
-        alertmanagerUrl: pulumi.all([e.alertmanagerUrl]).apply(() => inside.alertmanagerUrl),
-        mysqlHost: pulumi.all([e.mysqlHost]).apply(() => inside.mysql.host),
-        mysqlPort: pulumi.all([e.mysqlPort]).apply(() => inside.mysql.port),
-        prometheusUrl: e.prometheusUrl?.apply(() => inside.prometheusUrl),
-        kafkaBootstrapServers: e.kafkaBootstrapServers?.apply(() => inside.kafkaBootstrapServers),
-        connectUrl: e.connectUrl?.apply(() => inside.connectUrl),
-        postgresHost: e.postgresHost?.apply(() => inside.postgres.host),
-        postgresPort: e.postgresPort?.apply(() => inside.postgres.port),
+        sparkMasterUrl: alike(e.sparkMasterUrl, inside.sparkMasterUrl),
+        sparkUiUrl: alike(e.sparkUiUrl, inside.sparkUiUrl),
+        alertmanagerUrl: alike(e.alertmanagerUrl, inside.alertmanagerUrl),
+        mysqlHost: alike(e.mysqlHost, inside.mysql.host),
+        mysqlPort: alike(e.mysqlPort, inside.mysql.port),
+        prometheusUrl: alike(e.prometheusUrl, inside.prometheusUrl),
+        kafkaBootstrapServers: alike(e.kafkaBootstrapServers, inside.kafkaBootstrapServers),
+        connectUrl: alike(e.connectUrl, inside.connectUrl),
+        postgresHost: alike(e.postgresHost, inside.postgres.host),
+        postgresPort: alike(e.postgresPort, inside.postgres.port),
     }).apply((v) => testEnvValues(v as Partial<Endpoints>));
     createObjects("test-env", [secret(p, "cdc-test-env", "test-env", pulumi.secret(values))], parent);
 }

@@ -63,14 +63,16 @@ export function openTunnel(k: KubeForward, localPort: number, env: NodeJS.Proces
 export function kubePodReport(k: KubeForward, env: NodeJS.ProcessEnv, lines = 20): string {
     const run = (...rest: string[]) => {
         const r = spawnSync("kubectl", kubectlArgs(k, ...rest), { env, encoding: "utf8", timeout: 15_000 });
-        return (r.stdout || "") + (r.stderr || "") || (r.error ? `kubectl: ${r.error.message}` : "");
+        return { ok: r.status === 0, text: ((r.stdout || "") + (r.stderr || "") || (r.error ? `kubectl: ${r.error.message}` : "")).trimEnd() };
     };
     const selector = `app.kubernetes.io/name=${k.role}`;
+    // A pod that never restarted has no previous run: kubectl says so as an error, which tells nothing here.
+    const previous = run("logs", "-l", selector, "--all-containers", "--prefix", "--previous", `--tail=${lines}`);
     return [
         `--- pods ${selector} in namespace ${k.namespace}`,
-        run("get", "pods", "-l", selector, "-o", "wide").trimEnd(),
-        `--- last ${lines} log lines (previous run, then current)`,
-        run("logs", "-l", selector, "--all-containers", "--prefix", "--previous", `--tail=${lines}`).trimEnd(),
-        run("logs", "-l", selector, "--all-containers", "--prefix", `--tail=${lines}`).trimEnd(),
+        run("get", "pods", "-l", selector, "-o", "wide").text,
+        `--- last ${lines} log lines (${previous.ok ? "previous run, then current" : "no previous run"})`,
+        ...(previous.ok ? [previous.text] : []),
+        run("logs", "-l", selector, "--all-containers", "--prefix", `--tail=${lines}`).text,
     ].join("\n");
 }

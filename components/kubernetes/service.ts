@@ -35,7 +35,7 @@ export class KubeService extends pulumi.ComponentResource {
             request: args.request,
             timing: args.readiness,
             containers: [],
-            kube: { forward: args.forward, workloads: created.all, templates },
+            kube: { forward: args.forward, objects: created.all, templates },
             ...(args.secretEnv === undefined ? {} : { secretEnv: args.secretEnv }),
         }, { parent: this });
         this.registerOutputs({ verdict: this.gate.verdict });

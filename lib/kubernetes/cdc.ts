@@ -4,8 +4,7 @@ import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { KAFKA, KAFKA_INTERNAL_BOOTSTRAP, kafkaEnv, kafkaServerProperties } from "../kafka";
 import { connectContainerEnv, connectHeapMb, connectWorkerProperties, KAFKA_CONNECT } from "../kafkaConnect";
-import { DATA_SIZE_GI } from "./databases";
-import { deployment, envOf, httpProbe, livenessOf, memoryResources, secret, service, statefulSet, tcpProbe, type KubePlacement } from "./objects";
+import { DATA_SIZE_GI, deployment, envOf, httpProbe, livenessOf, memoryResources, secret, service, statefulSet, tcpProbe, type KubePlacement } from "./objects";
 
 /** The apache/kafka image's user (appuser): the group its data claim is given. */
 export const KAFKA_IMAGE_GID = 1000;

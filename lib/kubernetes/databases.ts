@@ -5,10 +5,7 @@ import * as path from "path";
 import { binlogFlags, cdcInitSql, credentialsSql, entrypointScript, MYSQL, MYSQL_CNF_FILE, rootPasswordEnv } from "../mysql";
 import { logicalDecodingFlags, POSTGRES, postgresDatabaseSql, postgresRolesSql, postgresStartScript, SQL_DIR_ENV } from "../postgres";
 import type { MysqlFlavor } from "../settings";
-import { configMap, envOf, type SecretData, fileMount, livenessOf, memoryResources, secret, service, statefulSet, tcpProbe, type KubePlacement } from "./objects";
-
-/** Claim sizes of the data services (GiB): a test database's data and a week of binlog. */
-export const DATA_SIZE_GI = { mysql: 5, postgres: 5, kafka: 5, alertmanager: 1, prometheus: 2, spark: 5 } as const;
+import { configMap, DATA_SIZE_GI, envOf, type SecretData, fileMount, livenessOf, memoryResources, secret, service, statefulSet, tcpProbe, type KubePlacement } from "./objects";
 
 export interface MysqlManifestArgs {
     flavor: MysqlFlavor;

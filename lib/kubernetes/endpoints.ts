@@ -1,8 +1,8 @@
 // Where a Kubernetes stack's services are reached: from outside the cluster through `kubectl port-forward`
-// on the configured local ports (what the program's outputs and env lines say), and inside the namespace
+// on the configured local ports (what the program's outputs and env lines say; docs/kubernetes.md), and inside the namespace
 // by Service name (the lines a Job in the namespace gets). Both are plain functions of the settings.
 import { ALERTMANAGER } from "../alertmanager";
-import { KAFKA, KAFKA_INTERNAL_BOOTSTRAP } from "../kafka";
+import { KAFKA_INTERNAL_BOOTSTRAP } from "../kafka";
 import { KAFKA_CONNECT } from "../kafkaConnect";
 import { MYSQL } from "../mysql";
 import { POSTGRES } from "../postgres";
@@ -12,32 +12,6 @@ import { SPARK, sparkMasterUrl } from "../spark";
 
 /** 127.0.0.1: port-forwards listen on loopback only. */
 export const FORWARD_ADDRESS = "127.0.0.1";
-
-export interface PortForward {
-    service: string;
-    /** The Service's port. */
-    port: number;
-    /** The local port the outside endpoints name. */
-    localPort: number;
-}
-
-/** The forwards the outside endpoints assume, one per Service port; what `npm run env:forward` opens. */
-export function portForwards(s: Settings): PortForward[] {
-    const f = (service: string, port: number, localPort: number): PortForward => ({ service, port, localPort });
-    return [
-        f(SPARK.masterAlias, SPARK.rpcPort, s.spark.masterPort),
-        f(SPARK.masterAlias, SPARK.masterUiPort, s.spark.uiPort),
-        f(ALERTMANAGER.alias, ALERTMANAGER.port, s.alertmanager.port),
-        f(MYSQL.alias, MYSQL.port, s.mysql.port),
-        ...(s.prometheus.enabled ? [f(PROMETHEUS.alias, PROMETHEUS.port, s.prometheus.port)] : []),
-        ...(s.cdcEnabled ? [
-            // The HOST listener, which advertises 127.0.0.1:<kafkaPort> (see kafkaObjects).
-            f(KAFKA.alias, KAFKA.ports.host, s.kafka.port),
-            f(KAFKA_CONNECT.alias, KAFKA_CONNECT.restPort, s.connect.port),
-        ] : []),
-        ...(s.postgres.enabled ? [f(POSTGRES.alias, POSTGRES.port, s.postgres.port)] : []),
-    ];
-}
 
 /** What a client outside the cluster dials, once the forwards run. */
 export function outsideAddresses(s: Settings) {

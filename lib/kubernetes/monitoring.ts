@@ -4,8 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ALERTMANAGER, ALERTMANAGER_CONFIG_FILE, alertmanagerArgs } from "../alertmanager";
 import { PROMETHEUS, PROMETHEUS_CONFIG_FILE, prometheusArgs, TEST_ALERT_RULES_FILE } from "../prometheus";
-import { DATA_SIZE_GI } from "./databases";
-import { configMap, httpProbe, livenessOf, memoryResources, service, statefulSet, type KubePlacement } from "./objects";
+import { DATA_SIZE_GI, configMap, httpProbe, livenessOf, memoryResources, service, statefulSet, type KubePlacement } from "./objects";
 
 /** nobody: the user of the prom/* images, given the data claim through fsGroup. */
 export const PROM_IMAGE_GID = 65534;

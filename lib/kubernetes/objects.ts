@@ -21,6 +21,9 @@ export interface KubePlacement {
 
 export const PART_OF = "cdc-test-infra";
 
+/** Claim sizes of the data services (GiB): a test database's data and a week of binlog. */
+export const DATA_SIZE_GI = { mysql: 5, postgres: 5, kafka: 5, alertmanager: 1, prometheus: 2, spark: 5 } as const;
+
 /** Labels on every object: the Kubernetes recommended ones plus the project and stack, as on Docker. */
 export function kubeLabels(p: Pick<KubePlacement, "project" | "stack">, role?: string): Record<string, string> {
     return {

@@ -2,8 +2,7 @@
 // wrapper from a ConfigMap, and one data claim all Spark pods share (Delta tables of drivers in the namespace).
 import * as fs from "fs";
 import { SPARK, SPARK_DEFAULTS_FILE, sparkDaemonEnv, sparkMasterCommand, sparkMasterUrl, sparkUserScript, sparkWorkerCommand, withSparkUser } from "../spark";
-import { DATA_SIZE_GI } from "./databases";
-import { deployment, envOf, httpProbe, livenessOf, memoryResources, persistentVolumeClaim, service, tcpProbe, configMap, type KubePlacement } from "./objects";
+import { DATA_SIZE_GI, deployment, envOf, httpProbe, livenessOf, memoryResources, persistentVolumeClaim, service, tcpProbe, configMap, type KubePlacement } from "./objects";
 
 export interface SparkManifestArgs {
     image: string;

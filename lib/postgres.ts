@@ -15,6 +15,8 @@ export const POSTGRES = {
     superuser: "postgres",
     /** Run by the image on an empty PGDATA (as `psql -f`, connected to POSTGRES_DB), re-applied by the wrapper on later starts. */
     initDir: "/docker-entrypoint-initdb.d",
+    /** Kubernetes: where the SQL files are mounted (read-only); the start script copies them into initDir. */
+    mountedSqlDir: "/run/cdc-postgres-sql",
     rolesSqlFile: "10-cdc-roles.sql",
     databaseSqlFile: "20-cdc-database.sql",
     startScript: "/usr/local/bin/cdc-postgres-start.sh",
@@ -130,8 +132,16 @@ single_user() {
     as_postgres postgres --single -j -D "\$PGDATA" "\$@" "\$database" > /dev/null
 }
 
-# The image's init reads the roles file as ${POSTGRES.superuser} (psql -f); it is uploaded owner-only.
-if [ "\$(id -u)" = 0 ]; then chown ${POSTGRES.superuser} "\$roles_sql"; fi
+# The image's init reads the SQL files from its init directory as ${POSTGRES.superuser} (psql -f). Docker
+# uploads them there, the roles file owner-only: hand it over. Kubernetes mounts them read-only elsewhere
+# (a Secret volume cannot be handed over): the init directory gets copies ${POSTGRES.superuser} owns.
+if [ "\$(id -u)" = 0 ]; then
+    if [ "\$${SQL_DIR_ENV}" = ${POSTGRES.initDir} ]; then
+        chown ${POSTGRES.superuser} "\$roles_sql"
+    else
+        install -o ${POSTGRES.superuser} -m 0400 "\$roles_sql" "\$database_sql" ${POSTGRES.initDir}/
+    fi
+fi
 
 if [ -s "\$PGDATA/PG_VERSION" ]; then
     echo "cdc-postgres-start: PGDATA holds a cluster; applying the stack's roles, passwords, grants and publication"

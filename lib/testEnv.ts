@@ -55,6 +55,9 @@ export interface Endpoints {
 }
 
 /** Endpoint name -> environment variable; every endpoint has one (checked by the compiler and a unit test). */
+/** Set to 1, a fixture whose variables are missing fails instead of skipping (the plugin's stack.REQUIRE_VARIABLE). */
+export const REQUIRE_E2E_ENV = "CDC_REQUIRE_E2E";
+
 export const TEST_ENV_KEYS: Record<keyof Endpoints, string> = ENV_KEYS;
 
 /** Single-quoted for POSIX shells, so any value sources back unchanged. */

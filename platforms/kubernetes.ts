@@ -8,17 +8,18 @@ import { binlogPasswordFile, MYSQL_PASSWORD_FILE, stackBinlogConnector } from ".
 import { KAFKA_INTERNAL_BOOTSTRAP } from "../lib/kafka";
 import { connectObjects, kafkaObjects } from "../lib/kubernetes/cdc";
 import { mysqlObjects, mysqlSecretFiles, postgresObjects, postgresSecretFiles } from "../lib/kubernetes/databases";
-import { insideAddresses, outsideAddresses } from "../lib/kubernetes/endpoints";
+import { inClusterEnvValues, insideAddresses, outsideAddresses } from "../lib/kubernetes/endpoints";
 import { alertmanagerObjects, prometheusObjects } from "../lib/kubernetes/monitoring";
 import { kubeGates, kubePlacement, servicesMemoryMb } from "../lib/kubernetes/gates";
 import { secret, type KubePlacement } from "../lib/kubernetes/objects";
 import { sparkObjects } from "../lib/kubernetes/spark";
+import { TEST_ENV_SECRET } from "../lib/kubernetes/suite";
 import { POSTGRES } from "../lib/postgres";
 import { postgresPasswordFile, POSTGRES_PASSWORD_FILE, stackPostgresConnector } from "../lib/postgresConnector";
 import { PROBE_SECRET_ENV } from "../lib/probes";
 import { SPARK_KAFKA_PACKAGE, sparkJarsPackages } from "../lib/spark";
 import type { StackConfig } from "../lib/stackConfig";
-import { testEnvValues, type Endpoints } from "../lib/testEnv";
+import type { Endpoints } from "../lib/testEnv";
 import { DebeziumConnector } from "../components/debeziumConnector";
 import { KubeEnvironment } from "../components/kubernetes/environment";
 import { createObjects } from "../components/kubernetes/objects";
@@ -154,29 +155,16 @@ export function kubernetesStack({ settings: s, secrets }: StackConfig): StackEnd
         sparkJarsPackages: sparkJarsPackages(),
         sparkKafkaPackage: SPARK_KAFKA_PACKAGE,
     };
-    inClusterTestEnv(p, e, inside, environment);
+    inClusterTestEnv(p, e, environment);
     return e;
 }
 
 /**
  * The Secret `cdc-test-env`: the same variables with the addresses pods in the namespace dial, for a
- * suite run as a Job (`envFrom: secretRef`). Written once every gate has passed: a Job that finds it finds a ready stack.
+ * suite run as a Job (`envFrom: secretRef`, lib/kubernetes/suite.ts). It waits for every output, so
+ * for every gate: a Job that finds it finds a ready stack.
  */
-function inClusterTestEnv(p: KubePlacement, e: StackEndpoints, inside: ReturnType<typeof insideAddresses>, parent: pulumi.Resource): void {
-    // The inside address, released with the outside one (by the same gate); absent when the service is off.
-    const alike = <T>(gated: pulumi.Input<unknown> | undefined, value: T) => gated === undefined ? undefined : pulumi.output(gated).apply(() => value);
-    const values = pulumi.output({
-        ...e,
-        sparkMasterUrl: alike(e.sparkMasterUrl, inside.sparkMasterUrl),
-        sparkUiUrl: alike(e.sparkUiUrl, inside.sparkUiUrl),
-        alertmanagerUrl: alike(e.alertmanagerUrl, inside.alertmanagerUrl),
-        mysqlHost: alike(e.mysqlHost, inside.mysql.host),
-        mysqlPort: alike(e.mysqlPort, inside.mysql.port),
-        prometheusUrl: alike(e.prometheusUrl, inside.prometheusUrl),
-        kafkaBootstrapServers: alike(e.kafkaBootstrapServers, inside.kafkaBootstrapServers),
-        connectUrl: alike(e.connectUrl, inside.connectUrl),
-        postgresHost: alike(e.postgresHost, inside.postgres.host),
-        postgresPort: alike(e.postgresPort, inside.postgres.port),
-    }).apply((v) => testEnvValues(v as Partial<Endpoints>));
-    createObjects("test-env", [secret(p, "cdc-test-env", "test-env", pulumi.secret(values))], parent);
+function inClusterTestEnv(p: KubePlacement, e: StackEndpoints, parent: pulumi.Resource): void {
+    const values = pulumi.output(e).apply((v) => inClusterEnvValues(v as Partial<Endpoints>));
+    createObjects("test-env", [secret(p, TEST_ENV_SECRET, "test-env", pulumi.secret(values))], parent);
 }

@@ -100,7 +100,7 @@ export function postgresObjects(p: KubePlacement, a: PostgresManifestArgs, secre
             terminationGraceSeconds: 60,
             volumes: [
                 { name: "config", configMap: { name: "postgres-config", defaultMode: 0o555 } },
-                // The init directory holds both SQL files: the roles one (passwords) from the Secret, readable by root only.
+                // Both SQL files: the roles one (passwords) from the Secret, readable by root only (the start script copies them).
                 {
                     name: "init-sql",
                     projected: {
@@ -120,7 +120,7 @@ export function postgresObjects(p: KubePlacement, a: PostgresManifestArgs, secre
                 env: envOf([
                     `POSTGRES_PASSWORD_FILE=${POSTGRES.superuserPasswordFile}`,
                     `POSTGRES_DB=${a.database}`,
-                    `${SQL_DIR_ENV}=${POSTGRES.initDir}`,
+                    `${SQL_DIR_ENV}=${POSTGRES.mountedSqlDir}`,
                     `PGDATA=${POSTGRES_PGDATA}`,
                 ]),
                 ports: [{ name: "postgres", containerPort: POSTGRES.port }],
@@ -130,7 +130,7 @@ export function postgresObjects(p: KubePlacement, a: PostgresManifestArgs, secre
                 volumeMounts: [
                     { name: "data", mountPath: POSTGRES.dataDir },
                     fileMount("config", POSTGRES.startScript, startScript),
-                    { name: "init-sql", mountPath: POSTGRES.initDir, readOnly: true },
+                    { name: "init-sql", mountPath: POSTGRES.mountedSqlDir, readOnly: true },
                     fileMount("secrets", POSTGRES.superuserPasswordFile, path.posix.basename(POSTGRES.superuserPasswordFile)),
                 ],
             }],

@@ -8,6 +8,7 @@ import { MYSQL } from "../mysql";
 import { POSTGRES } from "../postgres";
 import { PROMETHEUS } from "../prometheus";
 import type { Settings } from "../settings";
+import { testEnvValues, type Endpoints } from "../testEnv";
 import { SPARK, sparkMasterUrl } from "../spark";
 
 /** 127.0.0.1: port-forwards listen on loopback only. */
@@ -40,4 +41,26 @@ export function insideAddresses() {
         connectUrl: `http://${KAFKA_CONNECT.alias}:${KAFKA_CONNECT.restPort}`,
         postgres: { host: POSTGRES.alias, port: POSTGRES.port },
     };
+}
+
+/**
+ * The env lines for a pod in the namespace (the Secret cdc-test-env): the stack's values with each
+ * address a service has (a switched-off service has none) replaced by its Service-name address.
+ */
+export function inClusterEnvValues(e: Partial<Endpoints>): Record<string, string> {
+    const inside = insideAddresses();
+    const addresses: Partial<Endpoints> = {
+        sparkMasterUrl: inside.sparkMasterUrl,
+        sparkUiUrl: inside.sparkUiUrl,
+        alertmanagerUrl: inside.alertmanagerUrl,
+        mysqlHost: inside.mysql.host,
+        mysqlPort: inside.mysql.port,
+        prometheusUrl: inside.prometheusUrl,
+        kafkaBootstrapServers: inside.kafkaBootstrapServers,
+        connectUrl: inside.connectUrl,
+        postgresHost: inside.postgres.host,
+        postgresPort: inside.postgres.port,
+    };
+    const present = Object.entries(addresses).filter(([key]) => e[key as keyof Endpoints] !== undefined);
+    return testEnvValues({ ...e, ...Object.fromEntries(present) });
 }

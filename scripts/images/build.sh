@@ -7,6 +7,8 @@
 #       FROM the base: the pyspark wheel's Spark home (.venv, installed by bootstrap.sh) at /opt/spark,
 #       laid out like apache/spark:3.5.8 (user spark 185, /opt/spark/work-dir, USER 185, no CMD,
 #       spark/entrypoint.sh as /opt/entrypoint.sh).
+#   cdc-test/{prometheus,alertmanager}:local, and stack.sh's stand-ins (MariaDB, PostgreSQL, Kafka, Connect,
+#       the suite's image) for the kubernetes platform's tests.
 # Idempotent and quick when nothing changed: each image carries a hash of what it is made of (tag for
 # the base, label cdc-test.content-hash for spark) and is rebuilt only when that differs; the base's
 # rootfs tarball is cached in .tools/images/ (git-ignored), so a lost image is re-imported, not rebuilt.
@@ -129,6 +131,8 @@ for program in prometheus:/usr/bin/prometheus:/prometheus alertmanager:/usr/bin/
         log "built $image"
     fi
 done
+# ---- the stand-ins for the stack's other registry images (the kubernetes platform's tests) ---------
+bash "$HERE/stack.sh" "$BASE"
 # Older builds' tags go (an image still used by a container stays: rmi refuses, and that is fine).
 for tag in $(docker image ls --format '{{.Repository}}:{{.Tag}}' cdc-test/base) $(docker image ls --format '{{.Repository}}:{{.Tag}}' cdc-test/spark); do
     case "$tag" in
@@ -136,4 +140,4 @@ for tag in $(docker image ls --format '{{.Repository}}:{{.Tag}}' cdc-test/base) 
         cdc-test/base:* | "$SPARK"-*) docker rmi "$tag" >/dev/null 2>&1 || true ;;
     esac
 done
-log "ready: $BASE (cdc-test/base:latest), $SPARK, cdc-test/prometheus:local, cdc-test/alertmanager:local"
+log "ready: $BASE (cdc-test/base:latest), $SPARK, cdc-test/prometheus:local, cdc-test/alertmanager:local and stack.sh's"

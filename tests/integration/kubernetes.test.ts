@@ -1,22 +1,38 @@
-// The kubernetes platform on a real single-node cluster (scripts/k8s/up.sh): the program's own pure
-// manifests (lib/kubernetes) applied with kubectl, with the local images in place of the registry's,
-// and the program's own gates (the probe, through its own kubectl port-forward) judging each service.
+// The kubernetes platform on a real single-node cluster (scripts/k8s/up.sh): a default stack (MariaDB
+// flavor: the MySQL server is not in Debian) from the program's own pure manifests (lib/kubernetes),
+// applied with kubectl, with local stand-ins for the registry images (scripts/images/stack.sh) loaded
+// into the cluster's containerd, and judged by the program's own gates (the probe, through its own
+// kubectl port-forward):
 //   - namespace, ResourceQuota (admission counts every pod against it) and LimitRange;
-//   - AlertManager and Prometheus (StatefulSets on the default StorageClass; Prometheus finds AlertManager
-//     by its Service name through cluster DNS), and the Spark master and worker (Deployments, a shared
-//     ReadWriteMany claim, the user wrapper), each ready by its gate;
+//   - every service ready by its gate; the connectors registered by their gates (RUNNING, snapshot done);
+//   - the plugin's own suite as a Job in the namespace, fed by the Secret cdc-test-env: a MySQL commit
+//     reaches Kafka through the connector (test_debezium.py), and the database and AlertManager fixtures;
 //   - deleting the namespace leaves no object and no volume behind.
 import { randomBytes } from "crypto";
+import { binlogPasswordFile, MYSQL_PASSWORD_FILE, stackBinlogConnector } from "../../lib/debezium";
+import { KAFKA_INTERNAL_BOOTSTRAP } from "../../lib/kafka";
+import { connectObjects, kafkaObjects } from "../../lib/kubernetes/cdc";
+import { mysqlObjects, mysqlSecretFiles, postgresObjects, postgresSecretFiles } from "../../lib/kubernetes/databases";
+import { inClusterEnvValues, outsideAddresses } from "../../lib/kubernetes/endpoints";
+import { kubeGates, kubePlacement, servicesMemoryMb, type KubeGateName } from "../../lib/kubernetes/gates";
 import { alertmanagerObjects, prometheusObjects } from "../../lib/kubernetes/monitoring";
-import { kubeGates, kubePlacement, servicesMemoryMb } from "../../lib/kubernetes/gates";
 import { limitRange, namespaceObject, resourceQuota } from "../../lib/kubernetes/namespace";
+import { secret } from "../../lib/kubernetes/objects";
 import { sparkObjects } from "../../lib/kubernetes/spark";
+import { suiteJob, TEST_ENV_SECRET } from "../../lib/kubernetes/suite";
+import { POSTGRES } from "../../lib/postgres";
+import { postgresPasswordFile, POSTGRES_PASSWORD_FILE, stackPostgresConnector } from "../../lib/postgresConnector";
+import { CONNECTOR_REDACT_ENV, PROBE_SECRET_ENV } from "../../lib/probes";
 import { parseSettings } from "../../lib/settings";
-import { applyObjects, clusterImagesMissing, clusterMissing, kubectl, runGate, type GateRun } from "./support/kube";
+import { applyObjects, clusterImagesMissing, clusterMissing, jobOutcome, kubectl, runGate, type GateRun } from "./support/kube";
 import { waitFor } from "./support/processes";
 import { describeIfAvailable } from "./support/tools";
 
-const IMAGES = { spark: "cdc-test/spark:3.5.8", alertmanager: "cdc-test/alertmanager:local", prometheus: "cdc-test/prometheus:local" };
+const IMAGES = {
+    spark: "cdc-test/spark:3.5.8", alertmanager: "cdc-test/alertmanager:local", prometheus: "cdc-test/prometheus:local",
+    mysql: "cdc-test/mariadb:local", postgres: "cdc-test/postgres:local", kafka: "cdc-test/kafka:local", connect: "cdc-test/connect:local",
+    suite: "cdc-test/pytest:local",
+};
 const CLUSTER_MISSING = clusterMissing();
 const describeCluster = describeIfAvailable("kubernetes platform on the local cluster", [
     CLUSTER_MISSING,
@@ -26,34 +42,106 @@ const describeCluster = describeIfAvailable("kubernetes platform on the local cl
 // An ephemeral environment (pr-<N>): its claims go with its namespace.
 const stack = `pr-${parseInt(randomBytes(3).toString("hex"), 16)}`;
 const settings = parseSettings({
-    platform: "kubernetes", sparkImage: IMAGES.spark, alertmanagerImage: IMAGES.alertmanager, prometheusImage: IMAGES.prometheus,
+    platform: "kubernetes", mysqlFlavor: "mariadb",
+    sparkImage: IMAGES.spark, alertmanagerImage: IMAGES.alertmanager, prometheusImage: IMAGES.prometheus,
+    mysqlImage: IMAGES.mysql, postgresImage: IMAGES.postgres, kafkaImage: IMAGES.kafka, connectImage: IMAGES.connect,
     sparkWorkerMemoryMb: "1024",
 }, "cdc-test-infra", stack);
 const p = kubePlacement(settings);
 const gates = kubeGates(settings);
+const outside = outsideAddresses(settings);
+const password = () => randomBytes(12).toString("base64url");
+const pw = { mysqlRoot: password(), mysqlCdc: password(), postgresSuperuser: password(), postgresCdc: password() };
+const mysqlConnector = stackBinlogConnector(settings, KAFKA_INTERNAL_BOOTSTRAP);
+const postgresConnector = stackPostgresConnector(settings.postgres);
 
-describeCluster("the kubernetes platform's manifests and gates on a real cluster", () => {
-    jest.setTimeout(600_000);
-    const ready: Record<string, GateRun> = {};
+function stackObjects(): unknown[] {
+    const s = settings;
+    return [
+        ...alertmanagerObjects(p, s.alertmanager), ...prometheusObjects(p, s.prometheus), ...sparkObjects(p, s.spark),
+        ...mysqlObjects(p, s.mysql, mysqlSecretFiles(s.mysql.flavor, { database: s.mysql.database, user: s.mysql.cdcUser, password: pw.mysqlCdc, rootPassword: pw.mysqlRoot })),
+        ...postgresObjects(p, s.postgres, postgresSecretFiles({ database: s.postgres.database, user: s.postgres.cdcUser, password: pw.postgresCdc, superuserPassword: pw.postgresSuperuser })),
+        ...kafkaObjects(p, { image: s.kafka.image, memoryMb: s.kafka.memoryMb, hostAdvertised: outside.kafkaBootstrapServers }),
+        ...connectObjects(p, { image: s.connect.image, memoryMb: s.connect.memoryMb, brokerWaitMs: s.readiness.timeoutSeconds * 1000 }, [
+            binlogPasswordFile(MYSQL_PASSWORD_FILE, pw.mysqlCdc), postgresPasswordFile(POSTGRES_PASSWORD_FILE, pw.postgresCdc),
+        ]),
+    ];
+}
+
+/** The stack's endpoint values as the program's outputs hold them once every gate passed. */
+function stackValues() {
+    const s = settings;
+    return {
+        sparkMasterUrl: outside.sparkMasterUrl, sparkUiUrl: outside.sparkUiUrl, alertmanagerUrl: outside.alertmanagerUrl,
+        mysqlFlavor: s.mysql.flavor, mysqlHost: outside.mysql.host, mysqlPort: outside.mysql.port, mysqlDatabase: s.mysql.database,
+        mysqlCdcUser: s.mysql.cdcUser, mysqlCdcPassword: pw.mysqlCdc, prometheusUrl: outside.prometheusUrl,
+        kafkaBootstrapServers: outside.kafkaBootstrapServers, connectUrl: outside.connectUrl,
+        cdcConnectorName: mysqlConnector.name, cdcTopicPrefix: mysqlConnector.config["topic.prefix"],
+        postgresHost: outside.postgres.host, postgresPort: outside.postgres.port, postgresDatabase: s.postgres.database,
+        postgresCdcUser: s.postgres.cdcUser, postgresCdcPassword: pw.postgresCdc, postgresPublication: POSTGRES.publication,
+        postgresConnectorName: postgresConnector.name, postgresTopicPrefix: postgresConnector.config["topic.prefix"],
+    };
+}
+
+const report = (what: string, run: GateRun) =>
+    // eslint-disable-next-line no-console
+    console.log(`kubernetes ${what}: exit ${run.code} after ${run.seconds.toFixed(1)} s: ${run.stdout.trim() || run.stderr.trim().split("\n").slice(-40).join("\n")}`);
+
+describeCluster("a default stack from the kubernetes platform's manifests, on a real cluster", () => {
+    jest.setTimeout(900_000);
+    const ready: Partial<Record<KubeGateName, GateRun>> = {};
 
     afterAll(() => {
         try { kubectl(["delete", "namespace", p.namespace, "--ignore-not-found", "--wait=false"]); } catch { /* reported by the last test */ }
     });
 
     test("the namespace with its quota and limits, then every service from its manifests, each passes its gate", async () => {
-        applyObjects([namespaceObject(p), resourceQuota(p, servicesMemoryMb(settings).reduce((a, b) => a + b, 0)), limitRange(p, Math.max(...servicesMemoryMb(settings)))]);
-        applyObjects([...alertmanagerObjects(p, settings.alertmanager), ...prometheusObjects(p, settings.prometheus), ...sparkObjects(p, settings.spark)]);
-        const runs = await Promise.all((["alertmanager", "prometheus", "spark"] as const).map(async (name) => {
+        const memory = servicesMemoryMb(settings);
+        applyObjects([namespaceObject(p), resourceQuota(p, memory.reduce((a, b) => a + b, 0)), limitRange(p, Math.max(...memory))]);
+        applyObjects(stackObjects());
+        const secretEnv = {
+            [PROBE_SECRET_ENV.mysqlRootPassword]: pw.mysqlRoot, [PROBE_SECRET_ENV.mysqlCdcPassword]: pw.mysqlCdc,
+            [PROBE_SECRET_ENV.postgresCdcPassword]: pw.postgresCdc,
+        };
+        const names = Object.keys(gates) as KubeGateName[];
+        await Promise.all(names.map(async (name) => {
             const g = gates[name]!;
-            ready[name] = await runGate(g.request, g.forward, 240);
-            return [name, ready[name]] as const;
+            ready[name] = await runGate(g.request, g.forward, 300, secretEnv);
         }));
-        for (const [name, run] of runs) {
-            // eslint-disable-next-line no-console
-            console.log(`kubernetes gate ${name}: exit ${run.code} after ${run.seconds.toFixed(1)} s: ${run.stdout.trim() || run.stderr.trim().split("\n").slice(-40).join("\n")}`);
-        }
-        expect(runs.map(([name, run]) => [name, run.code])).toEqual([["alertmanager", 0], ["prometheus", 0], ["spark", 0]]);
-        expect(ready.prometheus.stdout).toContain("through kubectl port-forward to service/prometheus:9090");
+        for (const name of names) report(`gate ${name}`, ready[name]!);
+        expect(names.map((name) => [name, ready[name]!.code])).toEqual(names.map((name) => [name, 0]));
+        expect(names.sort()).toEqual(["alertmanager", "connect", "kafka", "mysql", "postgres", "prometheus", "spark"]);
+        expect(ready.kafka!.stdout).toContain(`through kubectl port-forward to service/kafka`);
+    });
+
+    test("each connector's gate registers it and sees it RUNNING with its snapshot done", async () => {
+        const connect = gates.connect!;
+        const runs = await Promise.all([
+            [mysqlConnector, pw.mysqlCdc] as const, [postgresConnector, pw.postgresCdc] as const,
+        ].map(([spec, secretValue]) => runGate({ service: "connector", url: outside.connectUrl, name: spec.name, config: spec.config },
+            connect.forward, 300, { [CONNECTOR_REDACT_ENV]: secretValue })));
+        runs.forEach((run, i) => report(`connector ${i === 0 ? mysqlConnector.name : postgresConnector.name}`, run));
+        expect(runs.map((run) => run.code)).toEqual([0, 0]);
+        for (const run of runs) expect(run.stdout + run.stderr).not.toContain(pw.mysqlCdc);
+    });
+
+    test("the plugin's suite as a Job in the namespace: a MySQL commit reaches Kafka through the connector, every fixture passes", async () => {
+        applyObjects([secret(p, TEST_ENV_SECRET, "test-env", inClusterEnvValues(stackValues()))]);
+        const job = `pytest-${randomBytes(3).toString("hex")}`;
+        applyObjects([suiteJob(p, {
+            name: job, image: IMAGES.suite, memoryMb: 512, deadlineSeconds: 600,
+            args: ["-v", "test_debezium.py", "test_mysql.py", "test_postgres.py", "test_alertmanager.py"],
+        })]);
+        const outcome = await jobOutcome(p.namespace, job, 660_000);
+        // eslint-disable-next-line no-console
+        console.log(`kubernetes suite Job ${job}: ${outcome.state}\n${outcome.log.split("\n").slice(-30).join("\n")}`);
+        expect(outcome.state).toBe("Complete");
+        expect(outcome.log).toMatch(/test_debezium\.py::test_insert_and_update_arrive_as_c_and_u PASSED/);
+        // The summary line names only passed tests: nothing failed, errored or skipped.
+        expect(outcome.log).toMatch(/^=+ \d+ passed in [\d.]+s/m);
+        // The passwords reach the pod only from the Secret: the Job's manifest holds none.
+        const manifest = kubectl(["-n", p.namespace, "get", "job", job, "-o", "json"]);
+        for (const value of Object.values(pw)) expect(manifest).not.toContain(value);
     });
 
     test("the namespace is labelled, the quota counts the pods, and the claims are bound on the default class", () => {
@@ -63,13 +151,16 @@ describeCluster("the kubernetes platform's manifests and gates on a real cluster
         expect(quota.status.used["limits.memory"]).not.toBe("0");
         const claims = JSON.parse(kubectl(["-n", p.namespace, "get", "pvc", "-o", "json"])).items;
         expect(claims.map((c: any) => [c.metadata.name, c.status.phase]).sort()).toEqual([
-            ["data-alertmanager-0", "Bound"], ["data-prometheus-0", "Bound"], ["spark-data", "Bound"],
+            ["data-alertmanager-0", "Bound"], ["data-kafka-0", "Bound"], ["data-mysql-0", "Bound"], ["data-postgres-0", "Bound"],
+            ["data-prometheus-0", "Bound"], ["spark-data", "Bound"],
         ]);
+        const services = JSON.parse(kubectl(["-n", p.namespace, "get", "services", "-o", "json"])).items;
+        expect([...new Set(services.map((x: any) => x.spec.type))]).toEqual(["ClusterIP"]);
     });
 
     test("deleting the namespace leaves nothing: no object, no volume", async () => {
         const volumes = JSON.parse(kubectl(["-n", p.namespace, "get", "pvc", "-o", "json"])).items.map((c: any) => c.spec.volumeName);
-        kubectl(["delete", "namespace", p.namespace, "--wait=true", "--timeout=180s"]);
+        kubectl(["delete", "namespace", p.namespace, "--wait=true", "--timeout=240s"]);
         await waitFor("the namespace's volumes to be deleted", async () => {
             const left = JSON.parse(kubectl(["get", "pv", "-o", "json"])).items.filter((v: any) => volumes.includes(v.metadata.name));
             return left.length === 0 ? true : undefined;

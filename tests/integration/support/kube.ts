@@ -56,3 +56,24 @@ export function runGate(request: ProbeRequest, forward: KubeForward, timeoutSeco
         });
     });
 }
+
+export interface JobOutcome {
+    state: "Complete" | "Failed";
+    /** The pod's log (what the suite printed). */
+    log: string;
+}
+
+/** Waits for a Job to complete or fail, then reads its pod's log. */
+export async function jobOutcome(namespace: string, job: string, timeoutMs: number): Promise<JobOutcome> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const conditions: { type: string; status: string }[] = JSON.parse(kubectl(["-n", namespace, "get", "job", job, "-o", "json"])).status.conditions ?? [];
+        const done = conditions.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+        if (done) return { state: done.type as JobOutcome["state"], log: kubectl(["-n", namespace, "logs", `job/${job}`]) };
+        if (Date.now() > deadline) {
+            const pods = kubectl(["-n", namespace, "get", "pods", "-l", `job-name=${job}`, "-o", "wide"]);
+            throw new Error(`job ${job} neither completed nor failed in ${timeoutMs / 1000} s:\n${pods}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+}

@@ -2,17 +2,19 @@
 //   node -- dist/env/driver.js up --stack pr-123 [--env-file .env.cdc] [--config key=value ...] [--show-secrets]
 //   node -- dist/env/driver.js down --stack pr-123
 //   node -- dist/env/driver.js list
-// (npm run env:up / env:down / env:list build first.) Exit status: 0 done, 1 failed, 2 bad command line.
+// (npm run env:up / env:down / env:list build first.) A stack on platform kubernetes needs kubectl and its
+// cluster instead of Docker; `npm run env:forward` (env/forward.ts) then serves its env lines' addresses. Exit status: 0 done, 1 failed, 2 bad command line.
 // The `--` matters: without it Node 22/24 read a script argument `--env-file <path>` as their own
 // option and exit 9 when <path> does not exist yet (nodejs/node#54232), before this file runs.
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT } from "../lib/paths";
 import { parseArgs, USAGE, UsageError, type Command } from "./args";
-import { describeLeftovers, findLeftovers, isEmpty, type Leftovers } from "./leftovers";
+import { describeKubeLeftovers, describeLeftovers, findKubeLeftovers, findLeftovers, isEmpty, type KubeLeftovers, type Leftovers } from "./leftovers";
 import { formatOutputs, formatStackTable, maskEnvLines, secretEnvKeys, testEnvOf, writeEnvFile } from "./output";
-import { preflight, type PreflightOptions, type PreflightResult } from "./preflight";
+import { preflight, type KubeTarget, type PreflightOptions, type PreflightResult } from "./preflight";
 import { automationOps, describeChanges, failureSummary, readProjectName, type StackOps } from "./stack";
+import { stackConfigFile, stackConfigValues, stackPlacement, type StackPlacement } from "./stackSettings";
 
 export interface DriverDeps {
     /** What preflight checks. The Automation API runs the Pulumi CLI with this process's environment (the same object in the CLI). */
@@ -20,12 +22,14 @@ export interface DriverDeps {
     workDir: string;
     out: (text: string) => void;
     err: (text: string) => void;
-    /** Defaults to the real checks (PATH, `docker info`, built probe, passphrase). */
+    /** Defaults to the real checks (PATH, `docker info` or `kubectl get --raw /readyz`, built probe, passphrase). */
     preflight?: (o: PreflightOptions) => PreflightResult;
     /** Defaults to the Automation API on `workDir`. */
     ops?: StackOps;
     /** What is left on the daemon after down; defaults to `docker ps/volume ls/network ls`. */
     leftovers?: (project: string, stack: string) => Leftovers;
+    /** What is left of a kubernetes stack after down; defaults to `kubectl get namespace/persistentvolumeclaims`. */
+    kubeLeftovers?: (t: KubeTarget & { namespace: string }) => KubeLeftovers;
     projectName?: string;
 }
 
@@ -52,9 +56,23 @@ export async function main(argv: readonly string[], deps: DriverDeps): Promise<n
     }
 
     const needsStack = cmd.command !== "list";
+    // The platform decides what up and down need: the stack's config file, with up's --config on top.
+    let placement: StackPlacement = { platform: "docker" };
+    if (cmd.command !== "list") {
+        try {
+            placement = stackPlacement(stackConfigValues(deps.workDir, project, cmd.stack, cmd.command === "up" ? cmd.config : []), project, cmd.stack);
+        } catch (err) {
+            fail(`env ${cmd.command}: cannot tell where stack ${cmd.stack} runs from ${stackConfigFile(deps.workDir, cmd.stack)}` +
+                `${cmd.command === "up" ? " and --config" : ""}: ${(err as Error).message}`);
+            return 1;
+        }
+    }
+    // Platform kubernetes: the cluster (kubeContext; absent: the current context) and the environment's namespace.
+    const kube = placement.kubernetes && { namespace: placement.kubernetes.namespace, ...(placement.kubernetes.context === undefined ? {} : { context: placement.kubernetes.context }) };
     const check = (deps.preflight ?? preflight)({
         env: deps.env,
-        needDocker: needsStack,
+        needDocker: needsStack && kube === undefined,
+        ...(kube ? { kubernetes: kube.context === undefined ? {} : { context: kube.context } } : {}),
         needPassphrase: needsStack,
         ...(cmd.command === "up" ? { probeScript: path.join(deps.workDir, "dist", "probe", "cli.js") } : {}),
     });
@@ -95,6 +113,10 @@ export async function main(argv: readonly string[], deps: DriverDeps): Promise<n
                     writeEnvFile(cmd.envFile, envLines);
                     line(`\nWrote ${path.resolve(cmd.envFile)} (mode 0600): set -a; . ${cmd.envFile}; set +a`);
                 }
+                if (kube) {
+                    line(`\nThe lines name 127.0.0.1:<port> for each service in namespace ${kube.namespace}: keep ` +
+                        `\`npm run env:forward -- --stack ${cmd.stack}\` running (its port-forwards) while the tests run on this machine.`);
+                }
                 return 0;
             }
             case "down": {
@@ -107,6 +129,16 @@ export async function main(argv: readonly string[], deps: DriverDeps): Promise<n
                     return 1;
                 }
                 line(`\nenv down: stack ${cmd.stack} destroyed (${describeChanges(changes)}) and removed`);
+                if (kube) {
+                    try {
+                        const left = (deps.kubeLeftovers ?? ((t) => findKubeLeftovers(t, { kubectl: check.kubectl ?? "kubectl", env: deps.env })))(kube);
+                        // A persistent stack keeps its namespace and data claims by design (retainVolumesOnDestroy).
+                        if (left.phase !== undefined) line(`env down: still on the cluster for ${cmd.stack}: ${describeKubeLeftovers(left)}`);
+                    } catch (err) {
+                        line(`env down: could not check the cluster for leftovers: ${(err as Error).message}`);
+                    }
+                    return 0;
+                }
                 try {
                     const left = (deps.leftovers ?? ((p, s) => findLeftovers(p, s, { docker: check.docker ?? "docker", env: deps.env })))(project, cmd.stack);
                     // Persistent stacks keep their data volumes by design (retainVolumesOnDestroy).

@@ -1,6 +1,7 @@
-// Docker objects a stack left on the daemon: labelled cdc-test-infra.stack=<stack> or named <project>-<stack>-….
+// What a stack left behind after down. Docker: objects labelled cdc-test-infra.stack=<stack> or named
+// <project>-<stack>-…. Kubernetes: the environment's namespace (a persistent stack keeps it and its claims).
 import { dockerName } from "../lib/naming";
-import { spawnExec, type Exec } from "./preflight";
+import { contextArgs, spawnExec, type Exec, type KubeTarget } from "./preflight";
 
 export const STACK_LABEL = "cdc-test-infra.stack";
 
@@ -51,4 +52,40 @@ export function findLeftovers(project: string, stack: string, o: { docker?: stri
         }
     }
     return found;
+}
+
+/** What is left of a kubernetes stack: its namespace, if still there, and the data claims in it. */
+export interface KubeLeftovers {
+    namespace: string;
+    /** Active or Terminating; absent: the namespace is gone. */
+    phase?: string;
+    claims: string[];
+}
+
+export function describeKubeLeftovers(l: KubeLeftovers): string {
+    if (l.phase === undefined) return "";
+    return `namespace ${l.namespace} (${l.phase})${l.claims.length > 0 ? `; persistentvolumeclaims: ${l.claims.join(", ")}` : ""}`;
+}
+
+type KubeOptions = { kubectl?: string; env?: NodeJS.ProcessEnv; exec?: Exec };
+
+function runKubectl(args: string[], o: KubeOptions): string {
+    const r = (o.exec ?? spawnExec)(o.kubectl ?? "kubectl", args, { env: o.env ?? process.env, timeoutMs: 60_000 });
+    if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${(r.error?.message ?? r.stderr.trim()) || `exit status ${r.status}`}`);
+    return r.stdout.trim();
+}
+
+/** The namespace's phase (Active, Terminating), or undefined when it does not exist. Throws when kubectl fails. */
+export function namespacePhase(t: KubeTarget & { namespace: string }, o: KubeOptions = {}): string | undefined {
+    const phase = runKubectl([...contextArgs(t), "get", "namespace", t.namespace, "--ignore-not-found", "-o", "jsonpath={.status.phase}"], o);
+    return phase === "" ? undefined : phase;
+}
+
+/** Lists what is left of a kubernetes stack; throws when kubectl fails ("nothing found" must mean it looked). */
+export function findKubeLeftovers(t: KubeTarget & { namespace: string }, o: KubeOptions = {}): KubeLeftovers {
+    const phase = namespacePhase(t, o);
+    if (phase === undefined) return { namespace: t.namespace, claims: [] };
+    const claims = runKubectl([...contextArgs(t), "--namespace", t.namespace, "get", "persistentvolumeclaims", "-o", "name"], o)
+        .split("\n").map((s) => s.trim().replace(/^persistentvolumeclaim\//, "")).filter(Boolean);
+    return { namespace: t.namespace, phase, claims };
 }

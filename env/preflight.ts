@@ -6,6 +6,7 @@ import * as path from "path";
 
 export const PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/install/";
 export const DOCKER_INSTALL_URL = "https://docs.docker.com/engine/install/";
+export const KUBECTL_INSTALL_URL = "https://kubernetes.io/docs/tasks/tools/";
 
 export interface ExecResult {
     /** Exit status; null when the program could not be started or was killed (see `error`). */
@@ -43,17 +44,20 @@ export function findOnPath(program: string, pathValue: string | undefined, isExe
 }
 
 export interface PreflightOptions {
-    /** The environment the Pulumi CLI will run with: PATH, DOCKER_HOST, PULUMI_CONFIG_PASSPHRASE… */
+    /** The environment the Pulumi CLI will run with: PATH, DOCKER_HOST, KUBECONFIG, PULUMI_CONFIG_PASSPHRASE… */
     env: NodeJS.ProcessEnv;
-    /** Check the Docker daemon (up, down) and the passphrase (up, down); list needs only the CLI. */
+    /** Check the Docker daemon (up, down of a docker stack) and the passphrase (up, down); list needs only the CLI. */
     needDocker: boolean;
     needPassphrase: boolean;
+    /** Platform kubernetes (up, down): check kubectl and that the cluster of this context answers, instead of Docker. */
+    kubernetes?: KubeTarget;
     /** The readiness gates run `node <probeScript>` from the project directory. */
     probeScript?: string;
     exec?: Exec;
     isExecutable?: (file: string) => boolean;
     fileExists?: (file: string) => boolean;
     dockerInfoTimeoutMs?: number;
+    kubeReadyTimeoutMs?: number;
 }
 
 export interface PreflightResult {
@@ -62,6 +66,12 @@ export interface PreflightResult {
     problems: string[];
     pulumi?: string;
     docker?: string;
+    kubectl?: string;
+}
+
+/** The cluster of a kubernetes stack: its kubeconfig context (kubeContext; absent: the current one). */
+export interface KubeTarget {
+    context?: string;
 }
 
 /** Checks everything at once, so one run lists every missing piece. */
@@ -94,6 +104,13 @@ export function preflight(o: PreflightOptions): PreflightResult {
         }
     }
 
+    let kubectl: string | undefined;
+    if (o.kubernetes) {
+        const kube = kubeClusterProblems({ env: o.env, target: o.kubernetes, exec, isExecutable, ...(o.kubeReadyTimeoutMs ? { timeoutMs: o.kubeReadyTimeoutMs } : {}) });
+        problems.push(...kube.problems);
+        kubectl = kube.kubectl;
+    }
+
     if (!findOnPath("node", pathValue, isExecutable)) {
         problems.push("node is not on PATH: the Pulumi CLI runs this program, and the readiness gates run the probe, with `node` (Node 22 or newer)");
     }
@@ -104,7 +121,41 @@ export function preflight(o: PreflightOptions): PreflightResult {
         const problem = passphraseProblem(o.env, fileExists);
         if (problem) problems.push(problem);
     }
-    return { ok: problems.length === 0, problems, ...(pulumi ? { pulumi } : {}), ...(docker ? { docker } : {}) };
+    return { ok: problems.length === 0, problems, ...(pulumi ? { pulumi } : {}), ...(docker ? { docker } : {}), ...(kubectl ? { kubectl } : {}) };
+}
+
+/** `--context <name>` when the stack names a context; nothing picks the kubeconfig's current one. */
+export function contextArgs(t: KubeTarget): string[] {
+    return t.context === undefined ? [] : ["--context", t.context];
+}
+
+/**
+ * Platform kubernetes: kubectl on PATH (the gates' port-forwards, env:forward and the leftover checks run
+ * it) and a cluster that answers `kubectl get --raw /readyz` within the timeout. Used by preflight and env:forward.
+ */
+export function kubeClusterProblems(o: { env: NodeJS.ProcessEnv; target: KubeTarget; exec?: Exec; isExecutable?: (file: string) => boolean; timeoutMs?: number }):
+    { problems: string[]; kubectl?: string } {
+    const kubectl = findOnPath("kubectl", o.env.PATH, o.isExecutable ?? isExecutableFile);
+    if (!kubectl) {
+        return {
+            problems: [`kubectl is not on PATH (platform kubernetes: the readiness gates, env:forward and the leftover checks run it): install kubectl: ${KUBECTL_INSTALL_URL} ` +
+                "(then make sure `kubectl version --client` works in this shell); KUBECONFIG and the kubeContext setting pick the cluster"],
+        };
+    }
+    const timeoutMs = o.timeoutMs ?? 20_000;
+    const args = [...contextArgs(o.target), "get", "--raw", "/readyz", `--request-timeout=${Math.ceil(timeoutMs / 1000)}s`];
+    // kubectl's own timeout speaks first; the kill is for a kubectl that hangs anyway.
+    const r = (o.exec ?? spawnExec)(kubectl, args, { env: o.env, timeoutMs: timeoutMs + 5_000 });
+    if (r.status === 0) return { problems: [], kubectl };
+    const context = o.target.context === undefined ? "the kubeconfig's current context (kubeContext is empty)" : `the context ${o.target.context} (kubeContext)`;
+    const kubeconfig = o.env.KUBECONFIG ? `KUBECONFIG=${o.env.KUBECONFIG}` : "~/.kube/config (KUBECONFIG is not set)";
+    const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
+    const why = timedOut ? `no answer within ${Math.round((timeoutMs + 5_000) / 1000)} s` : r.error ? r.error.message : firstLines(r.stderr || r.stdout, 3) || `exit status ${r.status}`;
+    return {
+        kubectl,
+        problems: [`the Kubernetes cluster does not answer: \`kubectl ${contextArgs(o.target).map((a) => `${a} `).join("")}get --raw /readyz\` failed for ${context} in ${kubeconfig}: ${why}${/[.?!]$/.test(why) ? "" : "."} ` +
+            "Start the cluster, or point kubeContext at a context that reaches a running one (`kubectl config get-contexts` lists them; set it with `--config kubeContext=<name>` on env:up)"],
+    };
 }
 
 /**

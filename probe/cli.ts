@@ -6,4 +6,11 @@ import { enableCompileCache } from "module";
 enableCompileCache?.();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { main } = require("./main") as typeof import("./main");
-main(process.argv.slice(2), process.env).then((code) => { process.exitCode = code; });
+// Only a verdict sets the exit code: a run that ends without one (its event loop drained) is a failure, never a pass.
+let verdict: number | undefined;
+process.on("exit", () => {
+    if (verdict !== undefined) return;
+    process.stderr.write("probe: ended without a verdict (a pending check was dropped); counted as not ready\n");
+    process.exitCode = 1;
+});
+main(process.argv.slice(2), process.env).then((code) => { verdict = code; process.exitCode = code; });

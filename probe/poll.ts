@@ -96,6 +96,20 @@ export function progressKey(observed: string): string {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** How long past its own timeout an attempt may take before it counts as unanswered. */
+export const ATTEMPT_GRACE_MS = 1000;
+
+/**
+ * The attempt, or a failure once `ms` pass. A client whose request neither answers nor fails (Node 20's
+ * fetch when a published port's proxy accepts and at once closes) leaves no timer of its own: without
+ * this one the event loop would drain and the probe end with no verdict.
+ */
+function answeredWithin<T>(attempt: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); });
+    return Promise.race([attempt, deadline]).finally(() => clearTimeout(timer));
+}
+
 export async function waitUntilReady(check: ReadinessCheck, o: PollOptions): Promise<ReadyResult> {
     const now = o.now ?? Date.now;
     const sleep = o.sleep ?? realSleep;
@@ -110,7 +124,8 @@ export async function waitUntilReady(check: ReadinessCheck, o: PollOptions): Pro
         const remaining = o.timeoutMs - (now() - started);
         let obs: Observation;
         try {
-            obs = await check.attempt(Math.max(1, Math.min(remaining, 10_000)));
+            const attemptMs = Math.max(1, Math.min(remaining, 10_000));
+            obs = await answeredWithin(check.attempt(attemptMs), attemptMs + ATTEMPT_GRACE_MS);
         } catch (err) {
             obs = { ready: false, observed: describeError(err) };
         }

@@ -9,79 +9,24 @@
 //     reaches Kafka through the connector (test_debezium.py), and the database and AlertManager fixtures;
 //   - deleting the namespace leaves no object and no volume behind.
 import { randomBytes } from "crypto";
-import { binlogPasswordFile, MYSQL_PASSWORD_FILE, stackBinlogConnector } from "../../lib/debezium";
-import { KAFKA_INTERNAL_BOOTSTRAP } from "../../lib/kafka";
-import { connectObjects, kafkaObjects } from "../../lib/kubernetes/cdc";
-import { mysqlObjects, mysqlSecretFiles, postgresObjects, postgresSecretFiles } from "../../lib/kubernetes/databases";
-import { inClusterEnvValues, outsideAddresses } from "../../lib/kubernetes/endpoints";
-import { kubeGates, kubePlacement, servicesMemoryMb, type KubeGateName } from "../../lib/kubernetes/gates";
-import { alertmanagerObjects, prometheusObjects } from "../../lib/kubernetes/monitoring";
-import { limitRange, namespaceObject, resourceQuota } from "../../lib/kubernetes/namespace";
+import { inClusterEnvValues } from "../../lib/kubernetes/endpoints";
+import type { KubeGateName } from "../../lib/kubernetes/gates";
 import { secret } from "../../lib/kubernetes/objects";
-import { sparkObjects } from "../../lib/kubernetes/spark";
 import { suiteJob, TEST_ENV_SECRET } from "../../lib/kubernetes/suite";
-import { POSTGRES } from "../../lib/postgres";
-import { postgresPasswordFile, POSTGRES_PASSWORD_FILE, stackPostgresConnector } from "../../lib/postgresConnector";
-import { CONNECTOR_REDACT_ENV, PROBE_SECRET_ENV } from "../../lib/probes";
-import { parseSettings } from "../../lib/settings";
+import { CONNECTOR_REDACT_ENV } from "../../lib/probes";
 import { applyObjects, clusterImagesMissing, clusterMissing, jobOutcome, kubectl, runGate, type GateRun } from "./support/kube";
+import { defaultKubeStack, STACK_IMAGES } from "./support/kubeStack";
 import { waitFor } from "./support/processes";
 import { describeIfAvailable } from "./support/tools";
 
-const IMAGES = {
-    spark: "cdc-test/spark:3.5.8", alertmanager: "cdc-test/alertmanager:local", prometheus: "cdc-test/prometheus:local",
-    mysql: "cdc-test/mariadb:local", postgres: "cdc-test/postgres:local", kafka: "cdc-test/kafka:local", connect: "cdc-test/connect:local",
-    suite: "cdc-test/pytest:local",
-};
 const CLUSTER_MISSING = clusterMissing();
 const describeCluster = describeIfAvailable("kubernetes platform on the local cluster", [
     CLUSTER_MISSING,
-    !CLUSTER_MISSING && clusterImagesMissing(Object.values(IMAGES)),
+    !CLUSTER_MISSING && clusterImagesMissing(Object.values(STACK_IMAGES)),
 ]);
 
-// An ephemeral environment (pr-<N>): its claims go with its namespace.
-const stack = `pr-${parseInt(randomBytes(3).toString("hex"), 16)}`;
-const settings = parseSettings({
-    platform: "kubernetes", mysqlFlavor: "mariadb",
-    sparkImage: IMAGES.spark, alertmanagerImage: IMAGES.alertmanager, prometheusImage: IMAGES.prometheus,
-    mysqlImage: IMAGES.mysql, postgresImage: IMAGES.postgres, kafkaImage: IMAGES.kafka, connectImage: IMAGES.connect,
-    sparkWorkerMemoryMb: "1024",
-}, "cdc-test-infra", stack);
-const p = kubePlacement(settings);
-const gates = kubeGates(settings);
-const outside = outsideAddresses(settings);
-const password = () => randomBytes(12).toString("base64url");
-const pw = { mysqlRoot: password(), mysqlCdc: password(), postgresSuperuser: password(), postgresCdc: password() };
-const mysqlConnector = stackBinlogConnector(settings, KAFKA_INTERNAL_BOOTSTRAP);
-const postgresConnector = stackPostgresConnector(settings.postgres);
-
-function stackObjects(): unknown[] {
-    const s = settings;
-    return [
-        ...alertmanagerObjects(p, s.alertmanager), ...prometheusObjects(p, s.prometheus), ...sparkObjects(p, s.spark),
-        ...mysqlObjects(p, s.mysql, mysqlSecretFiles(s.mysql.flavor, { database: s.mysql.database, user: s.mysql.cdcUser, password: pw.mysqlCdc, rootPassword: pw.mysqlRoot })),
-        ...postgresObjects(p, s.postgres, postgresSecretFiles({ database: s.postgres.database, user: s.postgres.cdcUser, password: pw.postgresCdc, superuserPassword: pw.postgresSuperuser })),
-        ...kafkaObjects(p, { image: s.kafka.image, memoryMb: s.kafka.memoryMb, hostAdvertised: outside.kafkaBootstrapServers }),
-        ...connectObjects(p, { image: s.connect.image, memoryMb: s.connect.memoryMb, brokerWaitMs: s.readiness.timeoutSeconds * 1000 }, [
-            binlogPasswordFile(MYSQL_PASSWORD_FILE, pw.mysqlCdc), postgresPasswordFile(POSTGRES_PASSWORD_FILE, pw.postgresCdc),
-        ]),
-    ];
-}
-
-/** The stack's endpoint values as the program's outputs hold them once every gate passed. */
-function stackValues() {
-    const s = settings;
-    return {
-        sparkMasterUrl: outside.sparkMasterUrl, sparkUiUrl: outside.sparkUiUrl, alertmanagerUrl: outside.alertmanagerUrl,
-        mysqlFlavor: s.mysql.flavor, mysqlHost: outside.mysql.host, mysqlPort: outside.mysql.port, mysqlDatabase: s.mysql.database,
-        mysqlCdcUser: s.mysql.cdcUser, mysqlCdcPassword: pw.mysqlCdc, prometheusUrl: outside.prometheusUrl,
-        kafkaBootstrapServers: outside.kafkaBootstrapServers, connectUrl: outside.connectUrl,
-        cdcConnectorName: mysqlConnector.name, cdcTopicPrefix: mysqlConnector.config["topic.prefix"],
-        postgresHost: outside.postgres.host, postgresPort: outside.postgres.port, postgresDatabase: s.postgres.database,
-        postgresCdcUser: s.postgres.cdcUser, postgresCdcPassword: pw.postgresCdc, postgresPublication: POSTGRES.publication,
-        postgresConnectorName: postgresConnector.name, postgresTopicPrefix: postgresConnector.config["topic.prefix"],
-    };
-}
+const k = defaultKubeStack();
+const { stack, placement: p, gates, outside, passwords: pw, mysqlConnector, postgresConnector } = k;
 
 const report = (what: string, run: GateRun) =>
     // eslint-disable-next-line no-console
@@ -96,17 +41,12 @@ describeCluster("a default stack from the kubernetes platform's manifests, on a 
     });
 
     test("the namespace with its quota and limits, then every service from its manifests, each passes its gate", async () => {
-        const memory = servicesMemoryMb(settings);
-        applyObjects([namespaceObject(p), resourceQuota(p, memory.reduce((a, b) => a + b, 0)), limitRange(p, Math.max(...memory))]);
-        applyObjects(stackObjects());
-        const secretEnv = {
-            [PROBE_SECRET_ENV.mysqlRootPassword]: pw.mysqlRoot, [PROBE_SECRET_ENV.mysqlCdcPassword]: pw.mysqlCdc,
-            [PROBE_SECRET_ENV.postgresCdcPassword]: pw.postgresCdc,
-        };
+        applyObjects(k.environmentObjects());
+        applyObjects(k.serviceObjects());
         const names = Object.keys(gates) as KubeGateName[];
         await Promise.all(names.map(async (name) => {
             const g = gates[name]!;
-            ready[name] = await runGate(g.request, g.forward, 300, secretEnv);
+            ready[name] = await runGate(g.request, g.forward, 300, k.gateSecretEnv);
         }));
         for (const name of names) report(`gate ${name}`, ready[name]!);
         expect(names.map((name) => [name, ready[name]!.code])).toEqual(names.map((name) => [name, 0]));
@@ -126,10 +66,10 @@ describeCluster("a default stack from the kubernetes platform's manifests, on a 
     });
 
     test("the plugin's suite as a Job in the namespace: a MySQL commit reaches Kafka through the connector, every fixture passes", async () => {
-        applyObjects([secret(p, TEST_ENV_SECRET, "test-env", inClusterEnvValues(stackValues()))]);
+        applyObjects([secret(p, TEST_ENV_SECRET, "test-env", inClusterEnvValues(k.endpointValues()))]);
         const job = `pytest-${randomBytes(3).toString("hex")}`;
         applyObjects([suiteJob(p, {
-            name: job, image: IMAGES.suite, memoryMb: 512, deadlineSeconds: 600,
+            name: job, image: STACK_IMAGES.suite, memoryMb: 512, deadlineSeconds: 600,
             args: ["-v", "test_debezium.py", "test_mysql.py", "test_postgres.py", "test_alertmanager.py"],
         })]);
         const outcome = await jobOutcome(p.namespace, job, 660_000);

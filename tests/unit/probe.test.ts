@@ -1,13 +1,15 @@
 // The probe's logic on its own: evaluators, the polling loop, the command line, the CLI's exits.
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { expectedServerVariables } from "../../lib/mysql";
-import { parseProbeArgv, probeArgv, probeBuildProblem, probeShellCommand, PROBE_SECRET_ENV, ProbeUsageError, type ProbeRequest } from "../../lib/probes";
+import { parseProbeArgv, probeArgv, probeBuildProblem, probeShellCommand, PROBE_PROGRAM, PROBE_SECRET_ENV, ProbeUsageError, type ProbeRequest } from "../../lib/probes";
 import { evaluateAlertmanagerStatus } from "../../probe/alertmanager";
 import { containerLogTails, main } from "../../probe/main";
 import { evaluateServerVariables } from "../../probe/mysql";
-import { describeError, NotReadyError, waitUntilReady, type Observation, type ReadinessCheck } from "../../probe/poll";
+import { ATTEMPT_GRACE_MS, describeError, NotReadyError, waitUntilReady, type Observation, type ReadinessCheck } from "../../probe/poll";
 import { evaluateAlertmanagers } from "../../probe/prometheus";
 import { evaluateSparkMaster } from "../../probe/spark";
 
@@ -149,6 +151,39 @@ describe("waitUntilReady", () => {
         expect(err.attempts).toBe(1);
         expect(err.message).toContain("gave up, waiting cannot help");
         expect(err.message).toContain("last observed: root login: access denied");
+    });
+});
+
+describe("an attempt that neither answers nor fails", () => {
+    test("counts as unanswered after its timeout and a grace, so the wait goes on to its own deadline", async () => {
+        let t = 0;
+        const never: ReadinessCheck = { service: "svc", endpoint: "http://127.0.0.1:1/x", expected: "the thing", attempt: () => new Promise(() => undefined) };
+        const wait = waitUntilReady(never, { timeoutMs: 1, intervalMs: 10, log: () => undefined, now: () => t, sleep: async (ms) => { t += ms; } });
+        await expect(wait).rejects.toThrow(new RegExp(`no answer within ${1 + ATTEMPT_GRACE_MS} ms`));
+    });
+
+    // Node 20's fetch leaves its promise pending when a published port's proxy accepts and at once closes:
+    // the probe (a fresh process, under whichever node runs the gates) must still say "not ready".
+    const nodes = [...new Set([process.execPath, ...execFileSync("which", ["-a", "node"], { encoding: "utf8" }).split("\n").filter(Boolean)].map((n) => fs.realpathSync(n)))];
+    test.each(nodes)("the probe under %s exits 1 when every connection is accepted and closed at once", async (node) => {
+        const server = net.createServer((socket) => socket.destroy());
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const port = (server.address() as net.AddressInfo).port;
+        try {
+            const argv = probeArgv({ service: "connect", url: `http://127.0.0.1:${port}`, connectorClasses: ["a.B"] }, { timeoutSeconds: 2, intervalMs: 100, containers: [] });
+            const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+                const child = spawn(node, [PROBE_PROGRAM, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+                let stdout = "";
+                let stderr = "";
+                child.stdout.on("data", (d) => { stdout += d; });
+                child.stderr.on("data", (d) => { stderr += d; });
+                child.on("close", (code) => resolve({ code, stdout, stderr }));
+            });
+            expect([run.code, run.stdout]).toEqual([1, ""]);
+            expect(run.stderr).toMatch(/connect is not ready at http:\/\/127\.0\.0\.1:\d+/);
+        } finally {
+            server.close();
+        }
     });
 });
 

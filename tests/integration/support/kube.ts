@@ -46,9 +46,9 @@ export interface GateRun {
     seconds: number;
 }
 
-/** The program's gate for one service: the built probe with exactly the argv the gate's command has. */
-export function runGate(request: ProbeRequest, forward: KubeForward, timeoutSeconds: number, secretEnv: Record<string, string> = {}): Promise<GateRun> {
-    const argv = probeArgv(request, { timeoutSeconds, intervalMs: 250, containers: [], kube: forward });
+/** The program's gate for one service: the built probe with exactly the argv the gate's command has (no forward: dialed directly). */
+export function runGate(request: ProbeRequest, forward: KubeForward | undefined, timeoutSeconds: number, secretEnv: Record<string, string> = {}): Promise<GateRun> {
+    const argv = probeArgv(request, { timeoutSeconds, intervalMs: 250, containers: [], ...(forward === undefined ? {} : { kube: forward }) });
     const started = Date.now();
     return new Promise((resolve) => {
         execFile("node", [PROBE_PROGRAM, ...argv], { cwd: PROJECT_ROOT, env: { ...KUBE_ENV, ...secretEnv }, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {

@@ -135,12 +135,8 @@ single_user() {
 # The image's init reads the SQL files from its init directory as ${POSTGRES.superuser} (psql -f). Docker
 # uploads them there, the roles file owner-only: hand it over. Kubernetes mounts them read-only elsewhere
 # (a Secret volume cannot be handed over): the init directory gets copies ${POSTGRES.superuser} owns.
-if [ "\$(id -u)" = 0 ]; then
-    if [ "\$${SQL_DIR_ENV}" = ${POSTGRES.initDir} ]; then
-        chown ${POSTGRES.superuser} "\$roles_sql"
-    else
-        install -o ${POSTGRES.superuser} -m 0400 "\$roles_sql" "\$database_sql" ${POSTGRES.initDir}/
-    fi
+if [ "\$(id -u)" = 0 ] && ! chown ${POSTGRES.superuser} "\$roles_sql" 2> /dev/null; then
+    install -o ${POSTGRES.superuser} -m 0400 "\$roles_sql" "\$database_sql" ${POSTGRES.initDir}/
 fi
 
 if [ -s "\$PGDATA/PG_VERSION" ]; then

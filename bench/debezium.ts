@@ -14,7 +14,7 @@ import { ConnectRestClient } from "../lib/connectRest";
 import { binlogConnector, binlogPasswordFile, BINLOG_CONNECTOR_CLASSES, changeTopic, HEARTBEAT_INTERVAL_MS } from "../lib/debezium";
 import { KAFKA_CONNECT } from "../lib/kafkaConnect";
 import { CONNECTOR_REDACT_ENV } from "../lib/probes";
-import { writeBenchmarkSections } from "./report";
+import { publishBenchmarkSections, runBenchmark } from "./report";
 import { startConnectWorker, TopicTail } from "../tests/integration/support/cdc";
 import { startMariadb } from "../tests/integration/support/mariadb";
 import { startKafkaBroker } from "../tests/integration/support/kafka";
@@ -133,12 +133,7 @@ Spark read every 100 ms, so its latency includes that read's own job (seconds on
 
 Machine: ${os.cpus().length} cores (${cpu}), shared with other test runs (load average ${os.loadavg()[0].toFixed(1)} at the end), Node ${process.version}, measured ${new Date().toISOString().slice(0, 10)}.
 `;
-    writeBenchmarkSections(section);
-    process.stdout.write(section);
+    publishBenchmarkSections(section);
 }
 
-main().then(stopAll, async (err) => {
-    process.stderr.write(`${err.stack ?? err}\n`);
-    await stopAll();
-    process.exit(1);
-});
+runBenchmark(main, stopAll);

@@ -15,7 +15,7 @@ import { connectCheck } from "../probe/connect";
 import { kafkaCheck } from "../probe/kafka";
 import type { ReadinessCheck } from "../probe/poll";
 import { sparkCheck } from "../probe/spark";
-import { writeBenchmarkSections } from "./report";
+import { median, publishBenchmarkSections, runBenchmark } from "./report";
 import { startConnectWorker } from "../tests/integration/support/cdc";
 import { startKafkaBroker } from "../tests/integration/support/kafka";
 import { freePort, LOOPBACK, startProcess, stopAll, tempDir } from "../tests/integration/support/processes";
@@ -129,7 +129,6 @@ function sparkService(sparkHome: string): Service {
     };
 }
 
-const median = (xs: number[]) => { const sorted = [...xs].sort((a, b) => a - b); const m = sorted.length >> 1; return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2; };
 const fmt = (ms: number) => `${Math.round(ms)} ms`;
 
 async function main() {
@@ -175,12 +174,7 @@ ${rows.join("\n")}
 
 Machine: ${os.cpus().length} cores (${cpu}), shared with other work: load average (1 min) ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the runs, Node ${process.version}, measured ${new Date().toISOString().slice(0, 10)}.
 `;
-    writeBenchmarkSections(section);
-    process.stdout.write(section);
+    publishBenchmarkSections(section);
 }
 
-main().then(stopAll, async (err) => {
-    process.stderr.write(`${err.stack ?? err}\n`);
-    await stopAll();
-    process.exit(1);
-});
+runBenchmark(main, stopAll);

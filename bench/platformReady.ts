@@ -14,7 +14,7 @@ import { docker } from "../tests/integration/support/docker";
 import { applyObjects, clusterImagesMissing, clusterMissing, kubectl, runGate } from "../tests/integration/support/kube";
 import { defaultKubeStack, STACK_IMAGES } from "../tests/integration/support/kubeStack";
 import { tempDir } from "../tests/integration/support/processes";
-import { writeBenchmarkSections } from "./report";
+import { median, publishBenchmarkSections, runBenchmark } from "./report";
 
 const RUNS = Number(process.env.BENCH_PLATFORM_RUNS ?? 3);
 const SECTION = "## Per-service ready time: Kubernetes next to Docker";
@@ -147,8 +147,6 @@ async function removeBench(run: string): Promise<void> {
     await docker(["network", "rm", run], { allowFailure: true });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-
 async function main(): Promise<void> {
     const missing = clusterMissing() ?? clusterImagesMissing(Object.values(STACK_IMAGES));
     if (missing) throw new Error(`platformReady: ${missing}`);
@@ -180,11 +178,7 @@ async function main(): Promise<void> {
         `| **all ready** | ${cell(runs.map((r) => Math.max(...Object.values(r.docker) as number[])))} | ${cell(runs.map((r) => Math.max(...Object.values(r.kube) as number[])))} |`,
         "",
     ];
-    writeBenchmarkSections(lines.join("\n"));
-    console.log(lines.join("\n"));
+    publishBenchmarkSections(lines.join("\n"));
 }
 
-main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-});
+runBenchmark(main);

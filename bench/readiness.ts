@@ -17,7 +17,7 @@ import { mysqlCheck } from "../probe/mysql";
 import type { ReadinessCheck } from "../probe/poll";
 import { sparkCheck } from "../probe/spark";
 import { START_MODES, type StartMode } from "./mockedEvaluation";
-import { writeBenchmarkSections } from "./report";
+import { median, publishBenchmarkSections, runBenchmark } from "./report";
 // The integration tests' process helpers: free loopback ports, process groups always stopped, temp dirs removed.
 import { freePort, LOOPBACK, startProcess, stopAll, tempDir as tmp } from "../tests/integration/support/processes";
 
@@ -135,7 +135,6 @@ function sparkTarget(): Target {
     };
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 
 interface Row { name: string; overheads: number[]; readyProbe: number[]; startup: number[] }
@@ -228,12 +227,7 @@ ${START_MODES.map((m) => { const e = evaluations.get(m)!; return `| ${m} | ${fmt
 
 Machine: ${os.cpus().length} cores (${cpu}), shared with other work (load average ${os.loadavg()[0].toFixed(1)} at the end), Node ${process.version}, measured ${new Date().toISOString().slice(0, 10)}.
 `;
-    writeBenchmarkSections(report);
-    process.stdout.write(report);
+    publishBenchmarkSections(report);
 }
 
-main().then(stopAll, async (err) => {
-    process.stderr.write(`${err.stack ?? err}\n`);
-    await stopAll();
-    process.exit(1);
-});
+runBenchmark(main, stopAll);

@@ -162,3 +162,24 @@ function checkConfigValues(config: ConfigEntry[], project: string, stack: string
         throw err;
     }
 }
+
+/** What an env command's main needs from its process; tests pass their own. */
+export interface ProcessDeps {
+    env: NodeJS.ProcessEnv;
+    workDir: string;
+    out: (text: string) => void;
+    err: (text: string) => void;
+}
+
+/** Runs an env command's main with this process's environment and streams; its result is the exit status. */
+export function runFromCommandLine(label: string, main: (argv: readonly string[], deps: ProcessDeps) => Promise<number>, workDir: string): void {
+    main(process.argv.slice(2), {
+        env: process.env,
+        workDir,
+        out: (t) => process.stdout.write(t),
+        err: (t) => process.stderr.write(t),
+    }).then((code) => { process.exitCode = code; }, (err) => {
+        process.stderr.write(`${label}: ${String(err)}\n`);
+        process.exitCode = 1;
+    });
+}

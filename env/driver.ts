@@ -9,19 +9,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT } from "../lib/paths";
-import { parseArgs, USAGE, UsageError, type Command } from "./args";
+import { parseArgs, runFromCommandLine, USAGE, UsageError, type Command, type ProcessDeps } from "./args";
 import { describeKubeLeftovers, describeLeftovers, findKubeLeftovers, findLeftovers, isEmpty, type KubeLeftovers, type Leftovers } from "./leftovers";
 import { formatOutputs, formatStackTable, maskEnvLines, secretEnvKeys, testEnvOf, writeEnvFile } from "./output";
 import { preflight, type KubeTarget, type PreflightOptions, type PreflightResult } from "./preflight";
 import { automationOps, describeChanges, failureSummary, readProjectName, type StackOps } from "./stack";
 import { stackConfigFile, stackConfigValues, stackPlacement, type StackPlacement } from "./stackSettings";
 
-export interface DriverDeps {
-    /** What preflight checks. The Automation API runs the Pulumi CLI with this process's environment (the same object in the CLI). */
-    env: NodeJS.ProcessEnv;
-    workDir: string;
-    out: (text: string) => void;
-    err: (text: string) => void;
+/** `env` is what preflight checks; the Automation API runs the Pulumi CLI with this process's environment (the same object in the CLI). */
+export interface DriverDeps extends ProcessDeps {
     /** Defaults to the real checks (PATH, `docker info` or `kubectl get --raw /readyz`, built probe, passphrase). */
     preflight?: (o: PreflightOptions) => PreflightResult;
     /** Defaults to the Automation API on `workDir`. */
@@ -155,14 +151,4 @@ export async function main(argv: readonly string[], deps: DriverDeps): Promise<n
     }
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2), {
-        env: process.env,
-        workDir: PROJECT_ROOT,
-        out: (t) => process.stdout.write(t),
-        err: (t) => process.stderr.write(t),
-    }).then((code) => { process.exitCode = code; }, (err) => {
-        process.stderr.write(`env: ${String(err)}\n`);
-        process.exitCode = 1;
-    });
-}
+if (require.main === module) runFromCommandLine("env", main, PROJECT_ROOT);

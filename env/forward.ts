@@ -12,7 +12,7 @@ import { selectorOf } from "../lib/kubernetes/objects";
 import { PROJECT_ROOT } from "../lib/paths";
 import { parseSettings, SettingsError } from "../lib/settings";
 import { kubectlArgs } from "../probe/kubeForward";
-import { STACK_NAME, UsageError } from "./args";
+import { runFromCommandLine, STACK_NAME, UsageError, type ProcessDeps } from "./args";
 import { namespacePhase } from "./leftovers";
 import { kubeClusterProblems, type KubeTarget } from "./preflight";
 import { readProjectName } from "./stack";
@@ -223,11 +223,7 @@ export function superviseForwards(plan: readonly PortForward[], o: SuperviseOpti
     };
 }
 
-export interface ForwardDeps {
-    env: NodeJS.ProcessEnv;
-    workDir: string;
-    out: (text: string) => void;
-    err: (text: string) => void;
+export interface ForwardDeps extends ProcessDeps {
     projectName?: string;
     /** Defaults to kubectl on PATH and `kubectl get --raw /readyz`. */
     clusterCheck?: (env: NodeJS.ProcessEnv, target: KubeTarget) => { problems: string[]; kubectl?: string };
@@ -313,14 +309,4 @@ export async function main(argv: readonly string[], deps: ForwardDeps): Promise<
     return 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2), {
-        env: process.env,
-        workDir: PROJECT_ROOT,
-        out: (t) => process.stdout.write(t),
-        err: (t) => process.stderr.write(t),
-    }).then((code) => { process.exitCode = code; }, (err) => {
-        process.stderr.write(`env forward: ${String(err)}\n`);
-        process.exitCode = 1;
-    });
-}
+if (require.main === module) runFromCommandLine("env forward", main, PROJECT_ROOT);

@@ -42,11 +42,11 @@ context() {
 }
 hash_files() { { echo "$BASE"; cat "$@"; } | hash_of; }
 
-# The databases: their entrypoints, and the gosu stand-in both use.
+# The databases: their entrypoints, and the gosu stand-in and shell functions both use.
 for db in mariadb postgres; do
-    hash="$(hash_files "$HERE/$db"/* "$HERE/gosu.sh")"
+    hash="$(hash_files "$HERE/$db"/* "$HERE/gosu.sh" "$HERE/image-lib.sh")"
     [ "$(current "cdc-test/$db:local")" = "$hash" ] || \
-        build "cdc-test/$db:local" "$hash" "$(context "$db" "$HERE/$db/Dockerfile:Dockerfile" "$HERE/$db:$db" "$HERE/gosu.sh:gosu.sh")"
+        build "cdc-test/$db:local" "$hash" "$(context "$db" "$HERE/$db/Dockerfile:Dockerfile" "$HERE/$db:$db" "$HERE/gosu.sh:gosu.sh" "$HERE/image-lib.sh:image-lib.sh")"
 done
 
 # Kafka, then Connect FROM it: the jars of scripts/jars/pom.xml (their stamp stands for them).

@@ -6,8 +6,9 @@
 # POSTGRES_DB and /docker-entrypoint-initdb.d are applied); then the command is exec'd.
 set -Eeuo pipefail
 
-log() { echo "docker-entrypoint: $*" >&2; }
-die() { log "error: $*"; exit 1; }
+# log, die, file_env (scripts/images/image-lib.sh).
+# shellcheck source=SCRIPTDIR/../image-lib.sh
+. /usr/local/lib/cdc-image.sh
 
 if [ "${1:0:1}" = '-' ]; then
     set -- postgres "$@"
@@ -20,15 +21,6 @@ for arg in "${@:2}"; do
     case "$arg" in -'?' | --help | -V | --version | --describe-config | -C) exec "$@" ;; esac
 done
 
-# VAR, or the content of the file VAR_FILE names (read now, maybe as root: a secret may be root-only).
-file_env() {
-    local var=$1 file_var="${1}_FILE"
-    if [ -n "${!var:-}" ] && [ -n "${!file_var:-}" ]; then die "both $var and $file_var are set"; fi
-    if [ -n "${!file_var:-}" ]; then
-        export "$var"="$(<"${!file_var}")"
-        unset "$file_var"
-    fi
-}
 file_env POSTGRES_PASSWORD
 file_env POSTGRES_USER
 file_env POSTGRES_DB
